@@ -1,0 +1,1 @@
+/* cmd-descriptors.c: not yet written */

@@ -1,0 +1,1 @@
+/* cmd-plan.c: not yet written */

@@ -1,0 +1,1 @@
+/* atomic-file.c: not yet written */

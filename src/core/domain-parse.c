@@ -1,0 +1,1 @@
+/* domain-parse.c: not yet written */

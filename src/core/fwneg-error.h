@@ -1,0 +1,27 @@
+/* fwneg-error.h: the one error convention of the library layer.
+ *
+ * Every fallible library function takes a trailing GError **error and returns
+ * FALSE / NULL on failure.  The code says which exit status a front end gives:
+ * INVALID_INPUT and USAGE map to exit 2, UNSATISFIABLE to exit 1.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define FWNEG_ERROR (fwneg_error_quark())
+GQuark fwneg_error_quark(void);
+
+typedef enum {
+    FWNEG_ERROR_INVALID_INPUT, /* malformed / unreadable / oversized input: exit 2 */
+    FWNEG_ERROR_USAGE,         /* bad command line: exit 2 */
+    FWNEG_ERROR_UNSATISFIABLE, /* valid input the host cannot satisfy: exit 1 */
+    FWNEG_ERROR_HOST,          /* host problem: missing emulator, probe failed: exit 1 */
+    FWNEG_ERROR_IO,            /* writing state failed: exit 1 */
+} FwnegErrorCode;
+
+/* Exit status a front end returns for @error (0 when @error is NULL). */
+int fwneg_error_exit_status(const GError *error);
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* fwneg-options.c: not yet written */

@@ -1,0 +1,45 @@
+/* fwneg-options.h: the inputs every verb shares (DESIGN.md "Options every verb
+ * accepts").  Front ends fill it from the command line, the config file and the
+ * environment; the library never reads the environment itself.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define FWNEG_DEFAULT_STATE_DIR "/var/lib/fwneg"
+#define FWNEG_DEFAULT_CONFIG_FILE "/etc/fwneg/fwneg.conf"
+
+typedef struct {
+    GPtrArray *firmware_dirs; /* char*, lowest priority first; NULL = defaults */
+    GPtrArray *rom_dirs;      /* char*; NULL = defaults */
+    GPtrArray *qemu_firmware_path; /* dirs QEMU searches for -bios etc.; NULL = Debian's */
+    char *rom_policy;         /* "default" | "qemu" */
+    char *state_dir;          /* NULL = FWNEG_DEFAULT_STATE_DIR */
+    char *qemu;               /* emulator to probe; NULL = from the domain / arch */
+    char *canonical_machine;  /* skip probing: use this canonical machine */
+    char *sysroot;            /* resolve host paths inside this dir; NULL = "/" */
+    char *xdg_config_home;    /* for $XDG_CONFIG_HOME/qemu/firmware; NULL = skip */
+    gboolean no_cache;        /* do not read or write the probe cache */
+} FwnegOptions;
+
+FwnegOptions *fwneg_options_new(void);
+void fwneg_options_free(FwnegOptions *options);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegOptions, fwneg_options_free)
+
+/* The descriptor search path in effect (lowest priority first), as the host sees it. */
+GPtrArray *fwneg_options_firmware_dirs(const FwnegOptions *options);
+/* Directories QEMU itself searches for firmware blobs (-L / --firmwarepath). */
+GPtrArray *fwneg_options_qemu_firmware_path(const FwnegOptions *options);
+
+/* Map a host path into the sysroot (returns a newly allocated path; with no
+ * sysroot, a copy of @host_path). */
+char *fwneg_options_sysroot_path(const FwnegOptions *options, const char *host_path);
+
+/* Apply a GKeyFile config (--config FILE): keys documented in README.md.
+ * Values already set (from the command line) win over the file. */
+gboolean fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must_exist,
+                                   GError **error);
+
+G_END_DECLS

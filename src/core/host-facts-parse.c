@@ -1,0 +1,1 @@
+/* host-facts-parse.c: not yet written */

@@ -1,0 +1,1 @@
+/* host-facts.c: not yet written */

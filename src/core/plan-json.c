@@ -1,0 +1,1 @@
+/* plan-json.c: not yet written */

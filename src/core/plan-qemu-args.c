@@ -1,0 +1,1 @@
+/* plan-qemu-args.c: not yet written */

@@ -1,0 +1,1 @@
+/* plan-text.c: not yet written */

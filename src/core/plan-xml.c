@@ -1,0 +1,1 @@
+/* plan-xml.c: not yet written */

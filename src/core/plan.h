@@ -1,0 +1,79 @@
+/* plan.h: everything fwneg decides for one guest, in one struct.  Writers
+ * (plan-json.c, plan-text.c, plan-xml.c, plan-qemu-args.c) only format it.
+ */
+#pragma once
+
+#include <glib.h>
+#include "domain.h"
+#include "fwneg-options.h"
+#include "host-facts.h"
+#include "firmware-match.h"
+
+G_BEGIN_DECLS
+
+#define FWNEG_PLAN_SCHEMA "fwneg-plan/1"
+/* Versioned namespace of fwneg's <metadata> element (version in the URI). */
+#define FWNEG_METADATA_NS "https://fwneg.org/xmlns/fwneg/1"
+#define FWNEG_METADATA_PREFIX "fwneg"
+
+typedef struct {
+    char *device;   /* libvirt alias or XML position, e.g. "net0" / "interface[1]" */
+    char *model;
+    char *ramblock; /* QEMU RAM block id */
+    char *file;     /* NULL when none */
+    gint64 file_size;
+    gint64 size; /* RAM block bytes */
+    char *sha256;
+    gboolean rombar;
+} FwnegPlanRom;
+
+typedef struct {
+    char *name;
+    char *origin; /* "qemu" | "fwneg" */
+    GBytes *data;
+} FwnegPlanFwCfg;
+
+typedef struct {
+    /* domain */
+    char *name, *uuid, *arch;
+    char *machine;           /* canonical */
+    char *machine_requested; /* as written (NULL when absent) */
+    char *qemu_version;
+
+    FwnegFirmwareChoice *firmware;
+    GPtrArray *roms;      /* FwnegPlanRom* */
+    GPtrArray *bootorder; /* char*: lines of fw_cfg bootorder */
+    GPtrArray *fw_cfg;    /* FwnegPlanFwCfg* */
+    gboolean has_fdt;
+    char *fdt_file;
+    GPtrArray *fdt_nodes; /* char* */
+
+    GPtrArray *warnings; /* char*: shown on stderr by the CLI */
+} FwnegPlan;
+
+void fwneg_plan_free(FwnegPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegPlan, fwneg_plan_free)
+
+/* Inputs the planner needs besides the domain (loaded once; reusable across plans). */
+typedef struct {
+    const FwnegOptions *options;
+    const FwnegHostFacts *facts; /* for the domain's emulator / arch */
+    GPtrArray *descriptors;      /* FwnegDescriptorEntry*, from the store */
+} FwnegPlanInputs;
+
+/* Make the plan.  FWNEG_ERROR_UNSATISFIABLE when the guest cannot be satisfied
+ * (message says why, per candidate).  With @choice_out, an unsatisfied firmware
+ * choice is still handed back for `explain`. */
+FwnegPlan *fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
+                            FwnegFirmwareChoice **choice_out, GError **error);
+
+/* Writers.  Each returns a newly allocated, NUL-terminated document. */
+char *fwneg_plan_to_json(const FwnegPlan *plan);
+char *fwneg_plan_to_text(const FwnegPlan *plan);
+char *fwneg_plan_to_qemu_args(const FwnegPlan *plan);
+/* The input domain XML with the plan applied (<loader>, <nvram template>,
+ * <smm>) and recorded in <metadata>.  @xml is the original document text. */
+char *fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const char *xml,
+                               gsize xml_len, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* safe-xml.c: not yet written */

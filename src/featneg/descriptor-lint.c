@@ -1,0 +1,1 @@
+/* descriptor-lint.c: not yet written */

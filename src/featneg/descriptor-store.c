@@ -1,0 +1,1 @@
+/* descriptor-store.c: not yet written */

@@ -1,0 +1,1 @@
+/* firmware-descriptor.c: not yet written */

@@ -1,0 +1,1 @@
+/* firmware-match.c: not yet written */
