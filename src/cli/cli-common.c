@@ -1,1 +1,220 @@
-/* cli-common.c: not yet written */
+/* cli-common.c: the options every verb accepts and loading one guest. */
+#include "cli-common.h"
+
+#include <stdio.h>
+#include <sys/utsname.h>
+
+#include "descriptor-store.h"
+#include "fwneg-error.h"
+#include "safe-xml.h"
+
+void
+fwneg_cli_args_clear(FwnegCliArgs *args)
+{
+    g_clear_pointer(&args->firmware_dirs, g_strfreev);
+    g_clear_pointer(&args->rom_dirs, g_strfreev);
+    g_clear_pointer(&args->rom_policy, g_free);
+    g_clear_pointer(&args->state_dir, g_free);
+    g_clear_pointer(&args->qemu, g_free);
+    g_clear_pointer(&args->canonical_machine, g_free);
+    g_clear_pointer(&args->sysroot, g_free);
+    g_clear_pointer(&args->config, g_free);
+    g_clear_pointer(&args->output, g_free);
+}
+
+void
+fwneg_cli_add_common_options(GOptionContext *context, FwnegCliArgs *args)
+{
+    const GOptionEntry entries[] = {
+        {"firmware-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args->firmware_dirs,
+         "Descriptor directory (repeatable, lowest priority first; replaces the default path)",
+         "DIR"},
+        {"rom-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args->rom_dirs,
+         "Option ROM directory (repeatable; replaces the default path)", "DIR"},
+        {"rom-policy", 0, 0, G_OPTION_ARG_STRING, &args->rom_policy,
+         "ROM policy: default (architecture-aware) or qemu (QEMU's own defaults)", "NAME"},
+        {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &args->state_dir,
+         "State directory (default " FWNEG_DEFAULT_STATE_DIR ")", "DIR"},
+        {"qemu", 0, 0, G_OPTION_ARG_FILENAME, &args->qemu, "Emulator binary to probe", "PATH"},
+        {"canonical-machine", 0, 0, G_OPTION_ARG_STRING, &args->canonical_machine,
+         "Use this canonical machine type instead of probing QEMU (e.g. pc-q35-7.2)", "NAME"},
+        {"sysroot", 0, 0, G_OPTION_ARG_FILENAME, &args->sysroot,
+         "Resolve every host path fwneg reads inside DIR, as if DIR were /", "DIR"},
+        {"config", 0, 0, G_OPTION_ARG_FILENAME, &args->config,
+         "Configuration file (default " FWNEG_DEFAULT_CONFIG_FILE " when present)", "FILE"},
+        {NULL},
+    };
+    GOptionGroup *group =
+        g_option_group_new("common", "Options every verb accepts:", "Show common options", NULL,
+                           NULL);
+    g_option_group_add_entries(group, entries);
+    g_option_context_add_group(context, group);
+}
+
+static GPtrArray *
+strv_to_array(char **strv)
+{
+    GPtrArray *array = g_ptr_array_new_with_free_func(g_free);
+    for (char **p = strv; p != NULL && *p != NULL; p++)
+        g_ptr_array_add(array, g_strdup(*p));
+    return array;
+}
+
+FwnegOptions *
+fwneg_cli_build_options(const FwnegCliArgs *args, GError **error)
+{
+    g_autoptr(FwnegOptions) options = fwneg_options_new();
+
+    if (args->rom_policy != NULL && g_strcmp0(args->rom_policy, "default") != 0 &&
+        g_strcmp0(args->rom_policy, "qemu") != 0) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE,
+                    "unknown --rom-policy '%s' (known: default, qemu)", args->rom_policy);
+        return NULL;
+    }
+    if (args->firmware_dirs != NULL)
+        options->firmware_dirs = strv_to_array(args->firmware_dirs);
+    if (args->rom_dirs != NULL)
+        options->rom_dirs = strv_to_array(args->rom_dirs);
+    options->rom_policy = g_strdup(args->rom_policy);
+    options->state_dir = g_strdup(args->state_dir);
+    options->qemu = g_strdup(args->qemu);
+    options->canonical_machine = g_strdup(args->canonical_machine);
+    if (args->sysroot != NULL && g_strcmp0(args->sysroot, "/") != 0) {
+        if (!g_file_test(args->sysroot, G_FILE_TEST_IS_DIR)) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE,
+                        "--sysroot %s: not a directory", args->sysroot);
+            return NULL;
+        }
+        options->sysroot = g_strdup(args->sysroot);
+    }
+
+    /* The per-user descriptor directory, as QEMU's spec defines it. */
+    const char *xdg = g_getenv("XDG_CONFIG_HOME");
+    const char *home = g_getenv("HOME");
+    if (xdg != NULL && xdg[0] == '/')
+        options->xdg_config_home = g_strdup(xdg);
+    else if (home != NULL && home[0] == '/')
+        options->xdg_config_home = g_build_filename(home, ".config", NULL);
+
+    /* An explicit --config must exist; the default one is optional. */
+    const char *config = args->config != NULL ? args->config : FWNEG_DEFAULT_CONFIG_FILE;
+    if (!fwneg_options_load_config(options, config, args->config != NULL, error))
+        return NULL;
+    if (options->rom_policy == NULL)
+        options->rom_policy = g_strdup("default");
+    return g_steal_pointer(&options);
+}
+
+void
+fwneg_cli_guest_free(FwnegCliGuest *guest)
+{
+    if (guest == NULL)
+        return;
+    fwneg_options_free(guest->options);
+    fwneg_domain_free(guest->domain);
+    g_free(guest->xml);
+    fwneg_host_facts_free(guest->facts);
+    g_clear_pointer(&guest->descriptors, g_ptr_array_unref);
+    g_clear_pointer(&guest->warnings, g_ptr_array_unref);
+    g_free(guest);
+}
+
+/* libvirt fills a missing <type arch> with the host's architecture. */
+static char *
+host_arch(void)
+{
+    struct utsname u;
+    if (uname(&u) != 0)
+        return g_strdup("x86_64");
+    return g_strdup(u.machine);
+}
+
+static FwnegHostFacts *
+load_host_facts(const FwnegOptions *options, const FwnegDomain *domain, GError **error)
+{
+    if (options->canonical_machine != NULL)
+        return fwneg_host_facts_from_canonical(options->canonical_machine, error);
+
+    g_autofree char *emulator = NULL;
+    if (options->qemu != NULL)
+        emulator = g_strdup(options->qemu);
+    else if (domain->emulator != NULL)
+        emulator = g_strdup(domain->emulator);
+    else
+        emulator = fwneg_default_emulator_for_arch(domain->arch);
+    if (emulator == NULL) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST,
+                    "%s: no emulator known for architecture '%s'; pass --qemu PATH or "
+                    "--canonical-machine NAME",
+                    domain->source_name, domain->arch);
+        return NULL;
+    }
+    /* The emulator is run, not read, so --sysroot does not apply to it: planning
+     * against another host's image uses --canonical-machine instead. */
+    g_autofree char *cache_dir = NULL;
+    if (!options->no_cache) {
+        const char *state = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR;
+        cache_dir = g_build_filename(state, "cache", "qemu-caps", NULL);
+    }
+    return fwneg_host_facts_probe(emulator, cache_dir, error);
+}
+
+FwnegCliGuest *
+fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **error)
+{
+    g_autoptr(FwnegCliGuest) guest = g_new0(FwnegCliGuest, 1);
+    guest->warnings = g_ptr_array_new_with_free_func(g_free);
+
+    guest->options = fwneg_cli_build_options(args, error);
+    if (guest->options == NULL)
+        return NULL;
+
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!fwneg_read_bounded(xml_path, FWNEG_DOMAIN_XML_MAX_BYTES, &data, &len, error))
+        return NULL;
+    guest->domain = fwneg_domain_parse_memory(data, len, xml_path, error);
+    if (guest->domain == NULL)
+        return NULL;
+    guest->xml = g_steal_pointer(&data);
+    guest->xml_len = len;
+
+    if (guest->domain->arch == NULL)
+        guest->domain->arch = host_arch();
+
+    guest->facts = load_host_facts(guest->options, guest->domain, error);
+    if (guest->facts == NULL)
+        return NULL;
+
+    g_autoptr(GPtrArray) dirs = fwneg_options_firmware_dirs(guest->options);
+    fwneg_descriptor_store_check_dirs(dirs, guest->options->sysroot, guest->warnings);
+    guest->descriptors = fwneg_descriptor_store_load(dirs, guest->options->sysroot, error);
+    if (guest->descriptors == NULL)
+        return NULL;
+    return g_steal_pointer(&guest);
+}
+
+FwnegPlanInputs
+fwneg_cli_guest_plan_inputs(const FwnegCliGuest *guest)
+{
+    FwnegPlanInputs inputs = {
+        .options = guest->options,
+        .facts = guest->facts,
+        .descriptors = guest->descriptors,
+    };
+    return inputs;
+}
+
+int
+fwneg_cli_report_error(const GError *error)
+{
+    fprintf(stderr, "fwneg: %s\n", error->message);
+    return fwneg_error_exit_status(error);
+}
+
+void
+fwneg_cli_print_warnings(GPtrArray *warnings)
+{
+    for (guint i = 0; warnings != NULL && i < warnings->len; i++)
+        fprintf(stderr, "fwneg: warning: %s\n", (const char *)g_ptr_array_index(warnings, i));
+}

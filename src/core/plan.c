@@ -1,1 +1,120 @@
-/* plan.c: not yet written */
+/* plan.c: build the plan for one guest from its domain model and the host's
+ * inputs.  Each stage lives in its own module; this file only sequences them
+ * and collects what they say.
+ */
+#include "plan.h"
+
+#include "descriptor-store.h"
+#include "fwneg-error.h"
+
+static void
+plan_rom_free(FwnegPlanRom *rom)
+{
+    if (rom == NULL)
+        return;
+    g_free(rom->device);
+    g_free(rom->model);
+    g_free(rom->ramblock);
+    g_free(rom->file);
+    g_free(rom->sha256);
+    g_free(rom);
+}
+
+static void
+plan_fw_cfg_free(FwnegPlanFwCfg *entry)
+{
+    if (entry == NULL)
+        return;
+    g_free(entry->name);
+    g_free(entry->origin);
+    g_clear_pointer(&entry->data, g_bytes_unref);
+    g_free(entry);
+}
+
+void
+fwneg_plan_free(FwnegPlan *plan)
+{
+    if (plan == NULL)
+        return;
+    g_free(plan->name);
+    g_free(plan->uuid);
+    g_free(plan->arch);
+    g_free(plan->machine);
+    g_free(plan->machine_requested);
+    g_free(plan->qemu_version);
+    fwneg_firmware_choice_free(plan->firmware);
+    g_clear_pointer(&plan->roms, g_ptr_array_unref);
+    g_clear_pointer(&plan->bootorder, g_ptr_array_unref);
+    g_clear_pointer(&plan->fw_cfg, g_ptr_array_unref);
+    g_free(plan->fdt_file);
+    g_clear_pointer(&plan->fdt_nodes, g_ptr_array_unref);
+    g_clear_pointer(&plan->warnings, g_ptr_array_unref);
+    g_free(plan);
+}
+
+static FwnegPlan *
+plan_new(void)
+{
+    FwnegPlan *plan = g_new0(FwnegPlan, 1);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)plan_rom_free);
+    plan->bootorder = g_ptr_array_new_with_free_func(g_free);
+    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)plan_fw_cfg_free);
+    plan->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
+    plan->warnings = g_ptr_array_new_with_free_func(g_free);
+    return plan;
+}
+
+/* Descriptors libvirt silently skips still deserve a line on stderr. */
+static void
+warn_about_broken_descriptors(GPtrArray *descriptors, GPtrArray *warnings)
+{
+    for (guint i = 0; descriptors != NULL && i < descriptors->len; i++) {
+        const FwnegDescriptorEntry *entry = g_ptr_array_index(descriptors, i);
+        if (entry->state == FWNEG_DESCRIPTOR_BROKEN)
+            g_ptr_array_add(warnings, g_strdup_printf("skipping firmware descriptor %s: %s",
+                                                      entry->path, entry->error));
+    }
+}
+
+FwnegPlan *
+fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
+                 FwnegFirmwareChoice **choice_out, GError **error)
+{
+    g_return_val_if_fail(domain != NULL && inputs != NULL && inputs->facts != NULL, NULL);
+    g_autoptr(FwnegPlan) plan = plan_new();
+
+    if (domain->arch == NULL || fwneg_arch_to_qemu_target(domain->arch) == NULL) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s: <os><type arch='%s'>: unknown architecture", domain->source_name,
+                    domain->arch ? domain->arch : "");
+        return NULL;
+    }
+
+    g_autoptr(GError) machine_error = NULL;
+    const char *machine =
+        fwneg_host_facts_canonicalize(inputs->facts, domain->machine, &machine_error);
+    if (machine == NULL) {
+        g_set_error(error, FWNEG_ERROR, machine_error->code, "%s: <os><type machine='%s'>: %s",
+                    domain->source_name, domain->machine ? domain->machine : "",
+                    machine_error->message);
+        return NULL;
+    }
+
+    plan->name = g_strdup(domain->name);
+    plan->uuid = g_strdup(domain->uuid);
+    plan->arch = g_strdup(domain->arch);
+    plan->machine = g_strdup(machine);
+    plan->machine_requested = g_strdup(domain->machine);
+    plan->qemu_version = g_strdup(inputs->facts->version);
+
+    warn_about_broken_descriptors(inputs->descriptors, plan->warnings);
+    plan->firmware = fwneg_firmware_select(domain, machine, inputs->descriptors, inputs->options,
+                                           choice_out, error);
+    if (plan->firmware == NULL)
+        return NULL;
+    for (guint i = 0; plan->firmware->warnings != NULL && i < plan->firmware->warnings->len; i++)
+        g_ptr_array_add(plan->warnings,
+                        g_strdup(g_ptr_array_index(plan->firmware->warnings, i)));
+
+    return g_steal_pointer(&plan);
+}

@@ -1,0 +1,68 @@
+/* cli-common.h: what every fwneg verb shares — the common options, loading a
+ * guest with its host facts and descriptors, and reporting errors.
+ */
+#pragma once
+
+#include <glib.h>
+#include "domain.h"
+#include "fwneg-options.h"
+#include "host-facts.h"
+#include "plan.h"
+
+G_BEGIN_DECLS
+
+/* Values of the options every verb accepts, as parsed by GOptionContext. */
+typedef struct {
+    char **firmware_dirs;
+    char **rom_dirs;
+    char *rom_policy;
+    char *state_dir;
+    char *qemu;
+    char *canonical_machine;
+    char *sysroot;
+    char *config;
+    char *output;
+} FwnegCliArgs;
+
+void fwneg_cli_args_clear(FwnegCliArgs *args);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(FwnegCliArgs, fwneg_cli_args_clear)
+
+/* Add the common options to @context (pointing into @args). */
+void fwneg_cli_add_common_options(GOptionContext *context, FwnegCliArgs *args);
+
+/* Turn parsed @args into options: validate values, read the config file and the
+ * environment ($XDG_CONFIG_HOME / $HOME for the per-user descriptor dir). */
+FwnegOptions *fwneg_cli_build_options(const FwnegCliArgs *args, GError **error);
+
+/* Everything a verb that works on one guest needs, loaded in one go. */
+typedef struct {
+    FwnegOptions *options;
+    FwnegDomain *domain;
+    char *xml; /* the document text, for --output=xml */
+    gsize xml_len;
+    FwnegHostFacts *facts;
+    GPtrArray *descriptors; /* FwnegDescriptorEntry* */
+    GPtrArray *warnings;    /* char*: printed on stderr */
+} FwnegCliGuest;
+
+void fwneg_cli_guest_free(FwnegCliGuest *guest);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegCliGuest, fwneg_cli_guest_free)
+
+FwnegCliGuest *fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path,
+                                    GError **error);
+
+/* The planner inputs for @guest (borrowed pointers). */
+FwnegPlanInputs fwneg_cli_guest_plan_inputs(const FwnegCliGuest *guest);
+
+/* Print "fwneg: MESSAGE" on stderr and return the exit status for @error. */
+int fwneg_cli_report_error(const GError *error);
+void fwneg_cli_print_warnings(GPtrArray *warnings);
+
+/* A verb: parse its own argv (argv[0] is the verb name) and return the exit status. */
+typedef int (*FwnegCliVerb)(int argc, char **argv);
+
+int fwneg_cmd_plan(int argc, char **argv);
+int fwneg_cmd_explain(int argc, char **argv);
+int fwneg_cmd_descriptors(int argc, char **argv);
+
+G_END_DECLS
