@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 /* Versioned namespace of fwneg's <metadata> element (version in the URI). */
 #define FWNEG_METADATA_NS "https://fwneg.org/xmlns/fwneg/1"
 #define FWNEG_METADATA_PREFIX "fwneg"
+/* libvirt 9.0 qemu.conf default nvram_dir (per-VM NVRAM files NAME_VARS.fd live here). */
+#define FWNEG_LIBVIRT_NVRAM_DIR "/var/lib/libvirt/qemu/nvram"
 
 typedef struct {
     char *device;   /* libvirt alias or XML position, e.g. "net0" / "interface[1]" */
@@ -41,6 +43,9 @@ typedef struct {
     char *qemu_version;
 
     FwnegFirmwareChoice *firmware;
+    /* Per-VM NVRAM file for split flash: the domain's <nvram> path, else libvirt's
+     * default NVRAM_DIR/NAME_VARS.fd; NULL when the firmware has no NVRAM. */
+    char *nvram_path;
     GPtrArray *roms;      /* FwnegPlanRom* */
     GPtrArray *bootorder; /* char*: lines of fw_cfg bootorder */
     GPtrArray *fw_cfg;    /* FwnegPlanFwCfg* */
