@@ -42,6 +42,7 @@ fwneg_plan_free(FwnegPlan *plan)
     g_free(plan->machine);
     g_free(plan->machine_requested);
     g_free(plan->qemu_version);
+    g_free(plan->nvram_path);
     fwneg_firmware_choice_free(plan->firmware);
     g_clear_pointer(&plan->roms, g_ptr_array_unref);
     g_clear_pointer(&plan->bootorder, g_ptr_array_unref);
@@ -62,6 +63,20 @@ plan_new(void)
     plan->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
     plan->warnings = g_ptr_array_new_with_free_func(g_free);
     return plan;
+}
+
+/* libvirt's qemuFirmwareEnsureNVRAM: a read-only, non-stateless pflash loader
+ * without an NVRAM source gets NVRAM_DIR/NAME_VARS.fd (.qcow2 for qcow2). */
+static char *
+plan_nvram_path(const FwnegDomain *domain, const FwnegFirmwareChoice *choice)
+{
+    if (domain->nvram.path != NULL)
+        return g_strdup(domain->nvram.path);
+    if (choice->nvram_template == NULL)
+        return NULL;
+    const char *format = choice->nvram_template_format;
+    const char *extension = g_strcmp0(format, "qcow2") == 0 ? ".qcow2" : ".fd";
+    return g_strdup_printf("%s/%s_VARS%s", FWNEG_LIBVIRT_NVRAM_DIR, domain->name, extension);
 }
 
 /* Descriptors libvirt silently skips still deserve a line on stderr. */
@@ -112,6 +127,7 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
                                            choice_out, error);
     if (plan->firmware == NULL)
         return NULL;
+    plan->nvram_path = plan_nvram_path(domain, plan->firmware);
     for (guint i = 0; plan->firmware->warnings != NULL && i < plan->firmware->warnings->len; i++)
         g_ptr_array_add(plan->warnings,
                         g_strdup(g_ptr_array_index(plan->firmware->warnings, i)));
