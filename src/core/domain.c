@@ -1,1 +1,256 @@
-/* domain.c: not yet written */
+/* domain.c: lifetime of FwnegDomain and the small lookups every consumer of
+ * the domain model needs (arch → QEMU target, labels for messages). */
+#include "domain.h"
+
+#include <string.h>
+
+static void
+address_init(FwnegAddress *address)
+{
+    *address = (FwnegAddress){
+        .type = FWNEG_ADDRESS_NONE,
+        .domain = FWNEG_UNSET,
+        .bus = FWNEG_UNSET,
+        .slot = FWNEG_UNSET,
+        .function = FWNEG_UNSET,
+        .multifunction = FWNEG_TRISTATE_ABSENT,
+        .controller = FWNEG_UNSET,
+        .drive_bus = FWNEG_UNSET,
+        .target = FWNEG_UNSET,
+        .unit = FWNEG_UNSET,
+        .usb_bus = FWNEG_UNSET,
+        .usb_port = NULL,
+    };
+}
+
+static void
+address_clear(FwnegAddress *address)
+{
+    g_clear_pointer(&address->usb_port, g_free);
+}
+
+static void
+rom_clear(FwnegRom *rom)
+{
+    g_clear_pointer(&rom->file, g_free);
+}
+
+static void
+controller_free(gpointer data)
+{
+    FwnegController *controller = data;
+    g_free(controller->type_name);
+    g_free(controller->model);
+    g_free(controller->alias);
+    address_clear(&controller->address);
+    g_free(controller);
+}
+
+static void
+disk_free(gpointer data)
+{
+    FwnegDisk *disk = data;
+    g_free(disk->device);
+    g_free(disk->bus);
+    g_free(disk->target_dev);
+    g_free(disk->source);
+    g_free(disk->alias);
+    address_clear(&disk->address);
+    g_free(disk);
+}
+
+static void
+interface_free(gpointer data)
+{
+    FwnegInterface *iface = data;
+    g_free(iface->type);
+    g_free(iface->mac);
+    g_free(iface->model);
+    g_free(iface->alias);
+    rom_clear(&iface->rom);
+    address_clear(&iface->address);
+    g_free(iface);
+}
+
+static void
+hostdev_free(gpointer data)
+{
+    FwnegHostdev *hostdev = data;
+    g_free(hostdev->type);
+    address_clear(&hostdev->source);
+    g_free(hostdev->alias);
+    rom_clear(&hostdev->rom);
+    address_clear(&hostdev->address);
+    g_free(hostdev);
+}
+
+static void
+video_free(gpointer data)
+{
+    FwnegVideo *video = data;
+    g_free(video->model);
+    g_free(video->alias);
+    address_clear(&video->address);
+    g_free(video);
+}
+
+FwnegController *
+fwneg_controller_new(void)
+{
+    FwnegController *controller = g_new0(FwnegController, 1);
+    controller->index = FWNEG_UNSET;
+    controller->chassis = FWNEG_UNSET;
+    controller->port = FWNEG_UNSET;
+    controller->bus_nr = FWNEG_UNSET;
+    controller->xml_position = FWNEG_UNSET;
+    address_init(&controller->address);
+    return controller;
+}
+
+FwnegDisk *
+fwneg_disk_new(void)
+{
+    FwnegDisk *disk = g_new0(FwnegDisk, 1);
+    disk->boot_order = FWNEG_UNSET;
+    disk->xml_position = FWNEG_UNSET;
+    address_init(&disk->address);
+    return disk;
+}
+
+FwnegInterface *
+fwneg_interface_new(void)
+{
+    FwnegInterface *iface = g_new0(FwnegInterface, 1);
+    iface->boot_order = FWNEG_UNSET;
+    iface->xml_position = FWNEG_UNSET;
+    address_init(&iface->address);
+    return iface;
+}
+
+FwnegHostdev *
+fwneg_hostdev_new(void)
+{
+    FwnegHostdev *hostdev = g_new0(FwnegHostdev, 1);
+    hostdev->boot_order = FWNEG_UNSET;
+    hostdev->xml_position = FWNEG_UNSET;
+    address_init(&hostdev->source);
+    address_init(&hostdev->address);
+    return hostdev;
+}
+
+FwnegVideo *
+fwneg_video_new(void)
+{
+    FwnegVideo *video = g_new0(FwnegVideo, 1);
+    video->xml_position = FWNEG_UNSET;
+    address_init(&video->address);
+    return video;
+}
+
+FwnegDomain *
+fwneg_domain_new(void)
+{
+    FwnegDomain *domain = g_new0(FwnegDomain, 1);
+    domain->firmware = FWNEG_OS_FIRMWARE_NONE;
+    domain->boot_devs = g_ptr_array_new_with_free_func(g_free);
+    domain->bootmenu_timeout = FWNEG_UNSET;
+    domain->sev_policy = FWNEG_UNSET;
+    domain->controllers = g_ptr_array_new_with_free_func(controller_free);
+    domain->disks = g_ptr_array_new_with_free_func(disk_free);
+    domain->interfaces = g_ptr_array_new_with_free_func(interface_free);
+    domain->hostdevs = g_ptr_array_new_with_free_func(hostdev_free);
+    domain->videos = g_ptr_array_new_with_free_func(video_free);
+    return domain;
+}
+
+void
+fwneg_domain_free(FwnegDomain *domain)
+{
+    if (domain == NULL)
+        return;
+    g_free(domain->name);
+    g_free(domain->uuid);
+    g_free(domain->virt_type);
+    g_free(domain->os_type);
+    g_free(domain->arch);
+    g_free(domain->machine);
+    g_free(domain->loader.path);
+    g_free(domain->loader.type);
+    g_free(domain->loader.format);
+    g_free(domain->nvram.path);
+    g_free(domain->nvram.template);
+    g_free(domain->nvram.template_format);
+    g_free(domain->nvram.format);
+    g_clear_pointer(&domain->boot_devs, g_ptr_array_unref);
+    g_free(domain->kernel);
+    g_free(domain->initrd);
+    g_free(domain->cmdline);
+    g_free(domain->dtb);
+    g_free(domain->launch_security);
+    g_free(domain->emulator);
+    g_clear_pointer(&domain->controllers, g_ptr_array_unref);
+    g_clear_pointer(&domain->disks, g_ptr_array_unref);
+    g_clear_pointer(&domain->interfaces, g_ptr_array_unref);
+    g_clear_pointer(&domain->hostdevs, g_ptr_array_unref);
+    g_clear_pointer(&domain->videos, g_ptr_array_unref);
+    g_free(domain->fwneg_metadata);
+    g_free(domain->source_name);
+    g_free(domain);
+}
+
+/* libvirt arch names that have a QEMU system emulator fwneg plans for, with
+ * the target name QEMU (and the firmware descriptors' "architecture") use. */
+static const struct {
+    const char *libvirt_arch;
+    const char *qemu_target;
+} arch_targets[] = {
+    { "x86_64", "x86_64" },   { "i686", "i386" },         { "aarch64", "aarch64" },
+    { "armv7l", "arm" },      { "riscv64", "riscv64" },   { "loongarch64", "loongarch64" },
+    { "ppc64", "ppc64" },     { "ppc64le", "ppc64" },     { "s390x", "s390x" },
+};
+
+const char *
+fwneg_arch_to_qemu_target(const char *libvirt_arch)
+{
+    if (libvirt_arch == NULL)
+        return NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(arch_targets); i++) {
+        if (strcmp(arch_targets[i].libvirt_arch, libvirt_arch) == 0)
+            return arch_targets[i].qemu_target;
+    }
+    return NULL;
+}
+
+char *
+fwneg_disk_label(const FwnegDisk *disk, guint index)
+{
+    if (disk->alias != NULL)
+        return g_strdup(disk->alias);
+    if (disk->target_dev != NULL)
+        return g_strdup(disk->target_dev);
+    return g_strdup_printf("disk[%u]", index);
+}
+
+char *
+fwneg_interface_label(const FwnegInterface *iface, guint index)
+{
+    if (iface->alias != NULL)
+        return g_strdup(iface->alias);
+    if (iface->mac != NULL)
+        return g_strdup(iface->mac);
+    return g_strdup_printf("interface[%u]", index);
+}
+
+const char *
+fwneg_tristate_to_string(FwnegTristate t)
+{
+    switch (t) {
+    case FWNEG_TRISTATE_YES:
+        return "yes";
+    case FWNEG_TRISTATE_NO:
+        return "no";
+    case FWNEG_TRISTATE_ABSENT:
+        break;
+    }
+    return NULL;
+}

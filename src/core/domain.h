@@ -179,6 +179,14 @@ typedef struct {
 
 FwnegDomain *fwneg_domain_new(void);
 void fwneg_domain_free(FwnegDomain *domain);
+
+/* Devices with every number FWNEG_UNSET and addresses FWNEG_ADDRESS_NONE, ready
+ * to be added to the matching FwnegDomain array (which frees them). */
+FwnegController *fwneg_controller_new(void);
+FwnegDisk *fwneg_disk_new(void);
+FwnegInterface *fwneg_interface_new(void);
+FwnegHostdev *fwneg_hostdev_new(void);
+FwnegVideo *fwneg_video_new(void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegDomain, fwneg_domain_free)
 
 /* Parse domain XML held in memory.  @source_name names the input in messages
