@@ -35,10 +35,11 @@ rom_clear(FwnegRom *rom)
     g_clear_pointer(&rom->file, g_free);
 }
 
-static void
-controller_free(gpointer data)
+void
+fwneg_controller_free(FwnegController *controller)
 {
-    FwnegController *controller = data;
+    if (controller == NULL)
+        return;
     g_free(controller->type_name);
     g_free(controller->model);
     g_free(controller->alias);
@@ -46,10 +47,11 @@ controller_free(gpointer data)
     g_free(controller);
 }
 
-static void
-disk_free(gpointer data)
+void
+fwneg_disk_free(FwnegDisk *disk)
 {
-    FwnegDisk *disk = data;
+    if (disk == NULL)
+        return;
     g_free(disk->device);
     g_free(disk->bus);
     g_free(disk->target_dev);
@@ -59,10 +61,11 @@ disk_free(gpointer data)
     g_free(disk);
 }
 
-static void
-interface_free(gpointer data)
+void
+fwneg_interface_free(FwnegInterface *iface)
 {
-    FwnegInterface *iface = data;
+    if (iface == NULL)
+        return;
     g_free(iface->type);
     g_free(iface->mac);
     g_free(iface->model);
@@ -72,10 +75,11 @@ interface_free(gpointer data)
     g_free(iface);
 }
 
-static void
-hostdev_free(gpointer data)
+void
+fwneg_hostdev_free(FwnegHostdev *hostdev)
 {
-    FwnegHostdev *hostdev = data;
+    if (hostdev == NULL)
+        return;
     g_free(hostdev->type);
     address_clear(&hostdev->source);
     g_free(hostdev->alias);
@@ -84,10 +88,11 @@ hostdev_free(gpointer data)
     g_free(hostdev);
 }
 
-static void
-video_free(gpointer data)
+void
+fwneg_video_free(FwnegVideo *video)
 {
-    FwnegVideo *video = data;
+    if (video == NULL)
+        return;
     g_free(video->model);
     g_free(video->alias);
     address_clear(&video->address);
@@ -155,11 +160,11 @@ fwneg_domain_new(void)
     domain->boot_devs = g_ptr_array_new_with_free_func(g_free);
     domain->bootmenu_timeout = FWNEG_UNSET;
     domain->sev_policy = FWNEG_UNSET;
-    domain->controllers = g_ptr_array_new_with_free_func(controller_free);
-    domain->disks = g_ptr_array_new_with_free_func(disk_free);
-    domain->interfaces = g_ptr_array_new_with_free_func(interface_free);
-    domain->hostdevs = g_ptr_array_new_with_free_func(hostdev_free);
-    domain->videos = g_ptr_array_new_with_free_func(video_free);
+    domain->controllers = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_controller_free);
+    domain->disks = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_disk_free);
+    domain->interfaces = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_interface_free);
+    domain->hostdevs = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_hostdev_free);
+    domain->videos = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_video_free);
     return domain;
 }
 

@@ -187,6 +187,16 @@ FwnegDisk *fwneg_disk_new(void);
 FwnegInterface *fwneg_interface_new(void);
 FwnegHostdev *fwneg_hostdev_new(void);
 FwnegVideo *fwneg_video_new(void);
+void fwneg_controller_free(FwnegController *controller);
+void fwneg_disk_free(FwnegDisk *disk);
+void fwneg_interface_free(FwnegInterface *iface);
+void fwneg_hostdev_free(FwnegHostdev *hostdev);
+void fwneg_video_free(FwnegVideo *video);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegController, fwneg_controller_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegDisk, fwneg_disk_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegInterface, fwneg_interface_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegHostdev, fwneg_hostdev_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegVideo, fwneg_video_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegDomain, fwneg_domain_free)
 
 /* Parse domain XML held in memory.  @source_name names the input in messages
