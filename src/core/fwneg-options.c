@@ -1,1 +1,299 @@
-/* fwneg-options.c: not yet written */
+/* fwneg-options.c: the shared inputs of every verb, their defaults, and the
+ * config file (GKeyFile, group [fwneg]).
+ */
+#include "fwneg-options.h"
+
+#include <string.h>
+
+#include "fwneg-error.h"
+
+#define CONFIG_GROUP "fwneg"
+/* A config file is a handful of lines; this bounds what we read into memory. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+/* QEMU's descriptor search path, lowest priority first (docs/interop/firmware.json,
+ * "Search path"; reference/descriptors.md §1). */
+static const char *const default_firmware_dirs[] = {
+    "/usr/share/qemu/firmware",
+    "/etc/qemu/firmware",
+};
+
+/* Debian 12's QEMU is built with --firmwarepath=/usr/share/qemu:/usr/share/seabios:
+ * /usr/lib/ipxe/qemu: `qemu-system-x86_64 -L help` prints these three (relative
+ * to /usr/bin/..) and `strings` on the binary shows them verbatim. */
+static const char *const default_qemu_firmware_path[] = {
+    "/usr/share/qemu",
+    "/usr/share/seabios",
+    "/usr/lib/ipxe/qemu",
+};
+
+FwnegOptions *
+fwneg_options_new(void)
+{
+    return g_new0(FwnegOptions, 1);
+}
+
+void
+fwneg_options_free(FwnegOptions *options)
+{
+    if (options == NULL)
+        return;
+    g_clear_pointer(&options->firmware_dirs, g_ptr_array_unref);
+    g_clear_pointer(&options->rom_dirs, g_ptr_array_unref);
+    g_clear_pointer(&options->qemu_firmware_path, g_ptr_array_unref);
+    g_free(options->rom_policy);
+    g_free(options->state_dir);
+    g_free(options->qemu);
+    g_free(options->canonical_machine);
+    g_free(options->sysroot);
+    g_free(options->xdg_config_home);
+    g_free(options);
+}
+
+static GPtrArray *
+copy_paths(const GPtrArray *paths)
+{
+    GPtrArray *copy = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < paths->len; i++)
+        g_ptr_array_add(copy, g_strdup(g_ptr_array_index(paths, i)));
+    return copy;
+}
+
+static GPtrArray *
+paths_from_table(const char *const *table, gsize n)
+{
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    for (gsize i = 0; i < n; i++)
+        g_ptr_array_add(paths, g_strdup(table[i]));
+    return paths;
+}
+
+GPtrArray *
+fwneg_options_firmware_dirs(const FwnegOptions *options)
+{
+    if (options->firmware_dirs != NULL)
+        return copy_paths(options->firmware_dirs);
+
+    GPtrArray *dirs =
+        paths_from_table(default_firmware_dirs, G_N_ELEMENTS(default_firmware_dirs));
+    if (options->xdg_config_home != NULL && options->xdg_config_home[0] != '\0')
+        g_ptr_array_add(dirs, g_build_filename(options->xdg_config_home, "qemu", "firmware",
+                                               NULL));
+    return dirs;
+}
+
+GPtrArray *
+fwneg_options_qemu_firmware_path(const FwnegOptions *options)
+{
+    if (options->qemu_firmware_path != NULL)
+        return copy_paths(options->qemu_firmware_path);
+    return paths_from_table(default_qemu_firmware_path,
+                            G_N_ELEMENTS(default_qemu_firmware_path));
+}
+
+static gboolean
+sysroot_is_root(const char *sysroot)
+{
+    if (sysroot == NULL || sysroot[0] == '\0')
+        return TRUE;
+    return strspn(sysroot, "/") == strlen(sysroot);
+}
+
+char *
+fwneg_options_sysroot_path(const FwnegOptions *options, const char *host_path)
+{
+    if (sysroot_is_root(options->sysroot))
+        return g_strdup(host_path);
+
+    /* Resolve "." and ".." against "/" first, so that "/../../etc/shadow" named
+     * in a descriptor stays inside the sysroot ("/etc/shadow" there).  Symlinks
+     * inside the sysroot that point to absolute paths still resolve on the host:
+     * the sysroot is a lookup prefix, not a chroot. */
+    g_autofree char *rooted = g_canonicalize_filename(host_path, "/");
+    return g_build_filename(options->sysroot, rooted, NULL);
+}
+
+/* The line of the first syntax error: GKeyFile stops at the first bad line, so
+ * a prefix of whole lines parses iff it ends before that line; binary search. */
+static guint
+find_syntax_error_line(const char *data, gsize len)
+{
+    g_autoptr(GArray) line_ends = g_array_new(FALSE, FALSE, sizeof(gsize));
+    for (gsize i = 0; i < len; i++) {
+        if (data[i] == '\n')
+            g_array_append_val(line_ends, i);
+    }
+    g_array_append_val(line_ends, len);
+
+    guint good = 0, bad = line_ends->len; /* lines [1..good] parse; [1..bad] does not */
+    while (bad - good > 1) {
+        guint mid = good + (bad - good) / 2;
+        g_autoptr(GKeyFile) probe = g_key_file_new();
+        gsize prefix = g_array_index(line_ends, gsize, mid - 1);
+        if (g_key_file_load_from_data(probe, data, prefix, G_KEY_FILE_NONE, NULL))
+            good = mid;
+        else
+            bad = mid;
+    }
+    return bad;
+}
+
+static gboolean
+read_config(const char *path, gboolean must_exist, GKeyFile *keyfile, gboolean *found,
+            GError **error)
+{
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *data = NULL;
+    gsize len = 0;
+
+    *found = FALSE;
+    if (!g_file_get_contents(path, &data, &len, &local_error)) {
+        if (!must_exist && g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return TRUE;
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "cannot read config file: %s", local_error->message);
+        return FALSE;
+    }
+    if (len > CONFIG_MAX_BYTES) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s: config file is larger than %d bytes", path, CONFIG_MAX_BYTES);
+        return FALSE;
+    }
+    if (!g_key_file_load_from_data(keyfile, data, len, G_KEY_FILE_NONE, &local_error)) {
+        guint line = find_syntax_error_line(data, len);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s:%u: %s", path, line,
+                    local_error->message);
+        return FALSE;
+    }
+    *found = TRUE;
+    return TRUE;
+}
+
+static gboolean
+check_absolute(const char *path, const char *key, const char *value, GError **error)
+{
+    if (g_path_is_absolute(value))
+        return TRUE;
+    g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                "%s: [" CONFIG_GROUP "] %s: '%s' is not an absolute path", path, key, value);
+    return FALSE;
+}
+
+/* Fill *@slot from a list key unless the command line already set it. */
+static gboolean
+apply_path_list(GKeyFile *keyfile, const char *path, const char *key, GPtrArray **slot,
+                GError **error)
+{
+    if (*slot != NULL || !g_key_file_has_key(keyfile, CONFIG_GROUP, key, NULL))
+        return TRUE;
+
+    g_autoptr(GError) local_error = NULL;
+    gsize n = 0;
+    g_auto(GStrv) values =
+        g_key_file_get_string_list(keyfile, CONFIG_GROUP, key, &n, &local_error);
+    if (values == NULL && local_error != NULL) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: [" CONFIG_GROUP "] %s: %s",
+                    path, key, local_error->message);
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+    for (gsize i = 0; i < n; i++) {
+        g_autofree char *value = g_strstrip(g_strdup(values[i]));
+        if (value[0] == '\0')
+            continue; /* "a;;b" or a trailing ';' */
+        if (!check_absolute(path, key, value, error))
+            return FALSE;
+        g_ptr_array_add(list, g_steal_pointer(&value));
+    }
+    *slot = g_steal_pointer(&list);
+    return TRUE;
+}
+
+/* Fill *@slot from a string key unless the command line already set it. */
+static gboolean
+apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_path,
+             char **slot, GError **error)
+{
+    if (*slot != NULL || !g_key_file_has_key(keyfile, CONFIG_GROUP, key, NULL))
+        return TRUE;
+
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *value = g_key_file_get_string(keyfile, CONFIG_GROUP, key, &local_error);
+    if (value == NULL) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: [" CONFIG_GROUP "] %s: %s",
+                    path, key, local_error->message);
+        return FALSE;
+    }
+    g_strstrip(value);
+    if (value[0] == '\0') {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s: [" CONFIG_GROUP "] %s is empty; remove the key to use the default",
+                    path, key);
+        return FALSE;
+    }
+    if (is_path && !check_absolute(path, key, value, error))
+        return FALSE;
+    *slot = g_steal_pointer(&value);
+    return TRUE;
+}
+
+static const char *const known_keys[] = {
+    "firmware-dirs", "rom-dirs", "rom-policy", "state-dir", "qemu", "qemu-firmware-path", NULL,
+};
+
+/* A typo must not silently fall back to a default. */
+static gboolean
+check_known_keys(GKeyFile *keyfile, const char *path, GError **error)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(keyfile, CONFIG_GROUP, NULL, NULL);
+    for (char **key = keys; key != NULL && *key != NULL; key++) {
+        if (!g_strv_contains((const char *const *)known_keys, *key)) {
+            g_autofree char *known = g_strjoinv(", ", (char **)known_keys);
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: [" CONFIG_GROUP "] has an unknown key '%s' (known: %s)", path, *key,
+                        known);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean
+fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must_exist,
+                          GError **error)
+{
+    g_autoptr(GKeyFile) keyfile = g_key_file_new();
+    gboolean found = FALSE;
+
+    if (!read_config(path, must_exist, keyfile, &found, error))
+        return FALSE;
+    if (!found)
+        return TRUE;
+    /* Other groups are left to other tools and to later versions. */
+    if (!g_key_file_has_group(keyfile, CONFIG_GROUP))
+        return TRUE;
+    if (!check_known_keys(keyfile, path, error))
+        return FALSE;
+    gboolean policy_from_file = options->rom_policy == NULL;
+
+    if (!apply_path_list(keyfile, path, "firmware-dirs", &options->firmware_dirs, error) ||
+        !apply_path_list(keyfile, path, "rom-dirs", &options->rom_dirs, error) ||
+        !apply_path_list(keyfile, path, "qemu-firmware-path", &options->qemu_firmware_path,
+                         error) ||
+        !apply_string(keyfile, path, "rom-policy", FALSE, &options->rom_policy, error) ||
+        !apply_string(keyfile, path, "state-dir", TRUE, &options->state_dir, error) ||
+        !apply_string(keyfile, path, "qemu", TRUE, &options->qemu, error))
+        return FALSE;
+
+    /* The command line's value is the front end's to check. */
+    if (policy_from_file && options->rom_policy != NULL &&
+        strcmp(options->rom_policy, "default") != 0 &&
+        strcmp(options->rom_policy, "qemu") != 0) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s: [" CONFIG_GROUP "] rom-policy: unknown policy '%s' (known: default, "
+                    "qemu)",
+                    path, options->rom_policy);
+        return FALSE;
+    }
+    return TRUE;
+}

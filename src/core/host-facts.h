@@ -11,8 +11,15 @@ typedef struct {
     char *name;        /* pc-q35-7.2, q35, virt-7.2, virt, … */
     char *alias_of;    /* canonical name when this entry is an alias, else NULL */
     gboolean is_default;
-    char *description; /* text after the name */
+    char *description; /* text after the name, without QEMU's "(…)" markers */
+    gboolean is_deprecated; /* QEMU marked it "(deprecated)" */
 } FwnegMachineInfo;
+
+/* Longest machine type name fwneg accepts (QEMU's are < 30 characters). */
+#define FWNEG_MACHINE_NAME_MAX 64
+
+void fwneg_machine_info_free(FwnegMachineInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegMachineInfo, fwneg_machine_info_free)
 
 typedef struct {
     char *emulator;     /* path of the probed binary, or NULL when given by the user */
@@ -27,7 +34,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegHostFacts, fwneg_host_facts_free)
 /* Parsers of the two outputs (pure; fuzzed). */
 gboolean fwneg_parse_qemu_version(const char *version_output, FwnegHostFacts *facts,
                                   GError **error);
+/* Returns FwnegMachineInfo* (the array frees them); errors are FWNEG_ERROR_INVALID_INPUT. */
 GPtrArray *fwneg_parse_machine_help(const char *machine_help_output, GError **error);
+/* A machine type name as QEMU spells them: [A-Za-z0-9._+-], 1..FWNEG_MACHINE_NAME_MAX. */
+gboolean fwneg_machine_name_is_valid(const char *name);
+/* "7.2.22" / "7.2" (micro = 0) at the start of @text, up to the first character
+ * that is neither digit nor dot. */
+gboolean fwneg_parse_dotted_version(const char *text, int *major, int *minor, int *micro);
 
 /* Probe @emulator (runs `EMULATOR -version` and `EMULATOR -machine help` with a timeout).
  * When @cache_dir is not NULL the result is cached there as JSON keyed by the binary's
@@ -35,6 +48,11 @@ GPtrArray *fwneg_parse_machine_help(const char *machine_help_output, GError **er
  * A missing or non-executable emulator is FWNEG_ERROR_HOST naming the path. */
 FwnegHostFacts *fwneg_host_facts_probe(const char *emulator, const char *cache_dir,
                                        GError **error);
+/* Default time each emulator run may take before it is killed. */
+#define FWNEG_HOST_FACTS_PROBE_TIMEOUT_MS 5000
+/* fwneg_host_facts_probe() with a chosen timeout per emulator run (tests). */
+FwnegHostFacts *fwneg_host_facts_probe_full(const char *emulator, const char *cache_dir,
+                                            guint timeout_ms, GError **error);
 
 /* Facts for a host without QEMU: one canonical machine named by the user; the
  * version comes from its suffix (pc-q35-7.2 → 7.2.0). */
