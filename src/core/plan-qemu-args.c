@@ -1,1 +1,140 @@
-/* plan-qemu-args.c: not yet written */
+/* plan-qemu-args.c: the QEMU arguments that realise the firmware part of a plan.
+ *
+ * Shapes mirror what libvirt 9.0 (Debian 12) generates for the same domain
+ * (src/qemu/qemu_command.c: qemuBuildDomainLoaderCommandLine and the blockdev
+ * pflash code; tests/qemuxml2argvdata/os-firmware-efi-secboot.x86_64-latest.args),
+ * with fwneg's own node names ("fwneg-pflash0-…" instead of "libvirt-pflash0-…"):
+ *
+ *   flash:  -blockdev STORAGE + -blockdev FORMAT for the executable (pflash0, read-only)
+ *           and, with a per-VM NVRAM (split mode), the same for pflash1 (read-write);
+ *           -machine [smm=on,]pflash0=…[,pflash1=…]
+ *           -global driver=cfi.pflash01,property=secure,value=on   (requires-smm)
+ *   memory: -bios FILE          kernel: -kernel FILE
+ *   QEMU's default firmware: nothing at all.
+ *
+ * Output: one option per line, the option and its value together, each word
+ * shell-quoted only when it needs to be; so the whole output is also a valid
+ * shell word list.  -machine carries only firmware properties (no machine type):
+ * QEMU merges repeated -machine options, so it combines with the caller's own.
+ * ROMs and fw_cfg entries: see the notes at their functions.
+ */
+#include "plan.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+/* Characters that never need quoting in a POSIX shell word. */
+static gboolean shell_word_is_safe(const char *word)
+{
+    if (!*word)
+        return FALSE;
+    for (const char *p = word; *p; p++)
+        if (!g_ascii_isalnum(*p) && !strchr("_-./,:=@%+", *p))
+            return FALSE;
+    return TRUE;
+}
+
+static void add_option(GString *out, const char *option, const char *value)
+{
+    g_string_append(out, option);
+    if (value) {
+        g_autofree char *quoted = shell_word_is_safe(value) ? g_strdup(value) : g_shell_quote(value);
+
+        g_string_append_c(out, ' ');
+        g_string_append(out, quoted);
+    }
+    g_string_append_c(out, '\n');
+}
+
+/* libvirt formats blockdev JSON compactly, keys in this order. */
+static void add_pflash_blockdevs(GString *out, guint unit, const char *filename,
+                                 const char *format, gboolean read_only)
+{
+    g_autofree char *storage = g_strdup_printf("fwneg-pflash%u-storage", unit);
+    g_autofree char *format_node = g_strdup_printf("fwneg-pflash%u-format", unit);
+    json_object *file = json_object_new_object();
+    json_object *fmt = json_object_new_object();
+    const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+
+    json_object_object_add(file, "driver", json_object_new_string("file"));
+    json_object_object_add(file, "filename", json_object_new_string(filename));
+    json_object_object_add(file, "node-name", json_object_new_string(storage));
+    json_object_object_add(file, "auto-read-only", json_object_new_boolean(TRUE));
+    json_object_object_add(file, "discard", json_object_new_string("unmap"));
+    add_option(out, "-blockdev", json_object_to_json_string_ext(file, flags));
+
+    json_object_object_add(fmt, "node-name", json_object_new_string(format_node));
+    json_object_object_add(fmt, "read-only", json_object_new_boolean(read_only));
+    json_object_object_add(fmt, "driver", json_object_new_string(format ? format : "raw"));
+    json_object_object_add(fmt, "file", json_object_new_string(storage));
+    add_option(out, "-blockdev", json_object_to_json_string_ext(fmt, flags));
+
+    json_object_put(file);
+    json_object_put(fmt);
+}
+
+/* The plan's NVRAM path, else libvirt 9.0's default (qemuDomainNVRAMPathFormat). */
+static char *nvram_path(const FwnegPlan *plan)
+{
+    if (plan->nvram_path)
+        return g_strdup(plan->nvram_path);
+    return g_strdup_printf("%s/%s_VARS.fd", FWNEG_LIBVIRT_NVRAM_DIR,
+                           plan->name ? plan->name : "guest");
+}
+
+static void add_flash(GString *out, const FwnegPlan *plan, const FwnegFirmwareChoice *fw)
+{
+    /* libvirt 9.0 uses a per-VM NVRAM only for split mode; it marks the loader
+     * read-only whatever the mode, and so does this. */
+    gboolean with_nvram = g_strcmp0(fw->mode, "split") == 0 || (!fw->mode && fw->nvram_template);
+    GString *machine = g_string_new(NULL);
+
+    add_pflash_blockdevs(out, 0, fw->executable, fw->executable_format, TRUE);
+    if (with_nvram) {
+        g_autofree char *nvram = nvram_path(plan);
+        /* The NVRAM copy has the template's format (libvirt: nvram format
+         * follows the template). */
+        add_pflash_blockdevs(out, 1, nvram,
+                             fw->nvram_template_format ? fw->nvram_template_format
+                                                       : fw->executable_format,
+                             FALSE);
+    }
+
+    if (fw->requires_smm)
+        g_string_append(machine, "smm=on,");
+    g_string_append(machine, "pflash0=fwneg-pflash0-format");
+    if (with_nvram)
+        g_string_append(machine, ",pflash1=fwneg-pflash1-format");
+    add_option(out, "-machine", machine->str);
+    g_string_free(machine, TRUE);
+
+    /* libvirt emits this for <loader secure='yes'>, which requires-smm sets. */
+    if (fw->requires_smm)
+        add_option(out, "-global", "driver=cfi.pflash01,property=secure,value=on");
+}
+
+char *fwneg_plan_to_qemu_args(const FwnegPlan *plan)
+{
+    const FwnegFirmwareChoice *fw = plan->firmware;
+    GString *out = g_string_new(NULL);
+
+    /* Only a firmware chosen from a descriptor, or given in the XML (then the
+     * choice names its device), needs arguments; QEMU's default firmware needs none. */
+    if (fw && fw->executable && (fw->descriptor || fw->device)) {
+        if (g_strcmp0(fw->device, "memory") == 0)
+            add_option(out, "-bios", fw->executable);
+        else if (g_strcmp0(fw->device, "kernel") == 0)
+            add_option(out, "-kernel", fw->executable);
+        else if (g_strcmp0(fw->device, "flash") == 0 || g_strcmp0(fw->interface, "uefi") == 0)
+            add_flash(out, plan, fw);
+        else
+            add_option(out, "-bios", fw->executable);
+    }
+    /* Not emitted yet:
+     * - fw_cfg entries fwneg adds (origin "fwneg") need -fw_cfg name=NAME,file=PATH,
+     *   but the plan holds their bytes and no file to point at; QEMU's own entries
+     *   (origin "qemu") need no argument at all.
+     * - per-ROM romfile=/romsize= belong to the -device options, which fwneg does
+     *   not generate. */
+    return g_string_free(out, FALSE);
+}
