@@ -280,8 +280,15 @@ static void add_warnings(GString *out, const FwnegPlan *plan)
 
     for (guint i = 0; plan->warnings && i < plan->warnings->len; i++)
         g_ptr_array_add(lines, g_ptr_array_index(plan->warnings, i));
-    for (guint i = 0; plan->firmware && plan->firmware->warnings && i < plan->firmware->warnings->len; i++)
-        g_ptr_array_add(lines, g_ptr_array_index(plan->firmware->warnings, i));
+    /* The planner may already have copied the firmware's warnings: once is enough. */
+    GPtrArray *firmware_warnings = plan->firmware ? plan->firmware->warnings : NULL;
+
+    for (guint i = 0; firmware_warnings && i < firmware_warnings->len; i++) {
+        const char *warning = g_ptr_array_index(firmware_warnings, i);
+
+        if (!g_ptr_array_find_with_equal_func(lines, warning, g_str_equal, NULL))
+            g_ptr_array_add(lines, (char *)warning);
+    }
     if (lines->len > 0)
         add_lines(out, "warnings", lines);
 }

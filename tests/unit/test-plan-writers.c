@@ -128,6 +128,7 @@ static FwnegRejection *new_rejection(const char *descriptor, const char *reason)
     return r;
 }
 
+#define EFI_FIRMWARE_WARNING "descriptor 40-edk2-x86_64-secure-enrolled.json: sample firmware warning"
 #define VIRTIO_ROM_SHA256 "5f1f2c3a9a1b8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170605"
 
 /* q35 guest, Secure Boot firmware from Debian's 40- descriptor, three rejected
@@ -172,6 +173,7 @@ static FwnegPlan *make_efi_plan(void)
                                                 "no matching architecture"));
     fw->requires_smm = TRUE;
     fw->warnings = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(fw->warnings, g_strdup(EFI_FIRMWARE_WARNING));
     plan->firmware = fw;
     plan->nvram_path = g_strdup("/var/lib/libvirt/qemu/nvram/demo-q35_VARS.fd");
 
@@ -190,6 +192,8 @@ static FwnegPlan *make_efi_plan(void)
     plan->warnings = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(plan->warnings, g_strdup("skipping firmware descriptor "
                                              "/etc/qemu/firmware/99-broken.json: not JSON"));
+    /* the planner copies the firmware's warnings into the plan's */
+    g_ptr_array_add(plan->warnings, g_strdup(EFI_FIRMWARE_WARNING));
     return plan;
 }
 
@@ -360,6 +364,19 @@ static void test_golden_text(gconstpointer data)
     g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
 
     assert_golden(name, out);
+    /* a warning both the plan and its firmware carry is shown once */
+    if (plan->warnings && plan->warnings->len > 0) {
+        const char *first = strstr(out, g_ptr_array_index(plan->warnings, 0));
+
+        g_assert_nonnull(first);
+        g_assert_null(strstr(first + 1, g_ptr_array_index(plan->warnings, 0)));
+    }
+    if (plan->firmware && plan->firmware->warnings && plan->firmware->warnings->len > 0) {
+        const char *first = strstr(out, g_ptr_array_index(plan->firmware->warnings, 0));
+
+        g_assert_nonnull(first);
+        g_assert_null(strstr(first + 1, g_ptr_array_index(plan->firmware->warnings, 0)));
+    }
     for (guint i = 0; lines[i]; i++) {
         g_assert_cmpint(g_utf8_strlen(lines[i], -1), <=, 100);
         g_assert_null(strchr(lines[i], '\033'));
