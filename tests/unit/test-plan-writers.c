@@ -798,6 +798,68 @@ static void test_xml_bad_input(void)
     g_assert_nonnull(strstr(error->message, "<network>"));
 }
 
+/* libvirt 9.0 itself accepts every XML the writer produces: the RNG schema
+ * (virt-xml-validate) and the generic domain validation of `virsh define` on the
+ * in-process test driver (no daemon; <domain type> becomes 'test' for it).  This
+ * is what refuses <os><firmware> without firmware= or loader paths together with
+ * firmware='efi'. */
+static void test_xml_accepted_by_libvirt(gconstpointer data)
+{
+    const PlanCase *c = data;
+    g_autofree char *validate = g_find_program_in_path("virt-xml-validate");
+    g_autofree char *virsh = g_find_program_in_path("virsh");
+    g_autoptr(TestPlan) plan = c->make();
+    g_autofree char *in_name = g_strconcat(c->name, ".in.xml", NULL);
+    g_autofree char *input = read_data(in_name);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = apply_xml(plan, input, &error);
+    g_autofree char *tmp = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlChar *test_xml = NULL;
+    int test_xml_len = 0;
+    int fd;
+
+    g_assert_no_error(error);
+    if (!validate || !virsh) {
+        g_test_skip("virt-xml-validate or virsh (libvirt-clients) not installed");
+        return;
+    }
+    fd = g_file_open_tmp("fwneg-writers-XXXXXX.xml", &tmp, &error);
+    g_assert_no_error(error);
+    close(fd);
+
+    g_assert_true(g_file_set_contents(tmp, out, -1, &error));
+    {
+        const char *argv[] = { validate, tmp, "domain", NULL };
+        g_autofree char *output = NULL;
+        int status = -1;
+
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                                   NULL, &output, NULL, &status, &error));
+        if (!g_spawn_check_wait_status(status, NULL))
+            g_printerr("# virt-xml-validate: %s\n", output);
+        g_assert_true(g_spawn_check_wait_status(status, NULL));
+    }
+
+    doc = parse_xml(out);
+    xmlSetProp(xmlDocGetRootElement(doc), BAD_CAST "type", BAD_CAST "test");
+    xmlDocDumpMemory(doc, &test_xml, &test_xml_len);
+    g_assert_true(g_file_set_contents(tmp, (const char *)test_xml, test_xml_len, &error));
+    xmlFree(test_xml);
+    {
+        const char *argv[] = { virsh, "-q", "-c", "test:///default", "define", tmp, NULL };
+        g_autofree char *err_text = NULL;
+        int status = -1;
+
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                   NULL, NULL, &err_text, &status, &error));
+        if (!g_spawn_check_wait_status(status, NULL))
+            g_printerr("# virsh define: %s\n", err_text);
+        g_assert_true(g_spawn_check_wait_status(status, NULL));
+    }
+    g_unlink(tmp);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -811,6 +873,7 @@ int main(int argc, char **argv)
             { "text", test_golden_text },
             { "qemu-args", test_golden_qemu_args },
             { "xml", test_golden_xml },
+            { "xml-libvirt", test_xml_accepted_by_libvirt },
         };
 
         for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
