@@ -65,8 +65,9 @@ plan_new(void)
     return plan;
 }
 
-/* libvirt's qemuFirmwareEnsureNVRAM: a read-only, non-stateless pflash loader
- * without an NVRAM source gets NVRAM_DIR/NAME_VARS.fd (.qcow2 for qcow2). */
+/* libvirt 9.0 (qemuDomainNVRAMPathFormat): a pflash loader without an NVRAM
+ * source gets NVRAM_DIR/NAME_VARS.fd, whatever the template's format (9.0
+ * accepts only raw templates; the .qcow2 name came with later versions). */
 static char *
 plan_nvram_path(const FwnegDomain *domain, const FwnegFirmwareChoice *choice)
 {
@@ -74,9 +75,7 @@ plan_nvram_path(const FwnegDomain *domain, const FwnegFirmwareChoice *choice)
         return g_strdup(domain->nvram.path);
     if (choice->nvram_template == NULL)
         return NULL;
-    const char *format = choice->nvram_template_format;
-    const char *extension = g_strcmp0(format, "qcow2") == 0 ? ".qcow2" : ".fd";
-    return g_strdup_printf("%s/%s_VARS%s", FWNEG_LIBVIRT_NVRAM_DIR, domain->name, extension);
+    return g_strdup_printf("%s/%s_VARS.fd", FWNEG_LIBVIRT_NVRAM_DIR, domain->name);
 }
 
 /* Descriptors libvirt silently skips still deserve a line on stderr. */
