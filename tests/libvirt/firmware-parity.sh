@@ -88,6 +88,25 @@ libvirt_logged() {
         sed -n "s/$pattern/\\1/p" | tail -n 1
 }
 
+sha256() {
+    sha256sum <"$1" | cut -d' ' -f1
+}
+
+# Which *VARS* file beside the loader has this content (libvirt 9.0 copies the NVRAM from
+# its build-time loader:nvram list without recording a template in the XML).
+nvram_origin() {
+    local loader=$1 sha=$2 candidate
+    for candidate in "$(dirname "$loader")"/*VARS*; do
+        [ -f "$candidate" ] || continue
+        if [ "$(stat -c %s "$candidate")" = "$(stat -c %s "$lv_nvram")" ] &&
+            [ "$(sha256 "$candidate")" = "$sha" ]; then
+            printf '%s\n' "$candidate"
+            return
+        fi
+    done
+    echo unknown
+}
+
 log_lines() {
     wc -l <"$LVH_DIR/libvirtd.log"
 }
@@ -96,11 +115,14 @@ log_lines() {
 #   lv_state      started | refused-define | refused-start
 #   lv_error      libvirt's message when refused
 #   lv_loader, lv_template, lv_nvram, lv_machine   from the live XML
+#   lv_nvram_sha  sha256 of the NVRAM file right after start (QEMU paused: still pristine)
+#   lv_nvram_from the firmware file the NVRAM is a copy of, when the XML names no template
 #   lv_descriptor, lv_decided_loader               from libvirt's debug log (may be empty)
 #   lv_problems   what is inconsistent between the live XML and the QEMU process
 libvirt_observe() {
     local name=$1 xml=$2 staged out live argv pflash0 pflash1 since
     lv_state= lv_error= lv_loader= lv_template= lv_nvram= lv_machine=
+    lv_nvram_sha= lv_nvram_from=
     lv_descriptor= lv_decided_loader= lv_problems=
     staged=$(lvh_stage_file "$xml") || {
         lv_problems="cannot stage $xml"
@@ -142,6 +164,11 @@ libvirt_observe() {
         fi
         if [ -n "$lv_nvram" ] && ! [ -s "$lv_nvram" ]; then
             lv_problems+="NVRAM file '$lv_nvram' missing or empty; "
+        elif [ -n "$lv_nvram" ]; then
+            lv_nvram_sha=$(sha256 "$lv_nvram")
+            if [ -z "$lv_template" ]; then
+                lv_nvram_from=$(nvram_origin "$lv_loader" "$lv_nvram_sha")
+            fi
         fi
         lvh_virsh destroy "$name" >/dev/null 2>&1 ||
             lv_problems+="virsh destroy failed; "
@@ -161,8 +188,12 @@ libvirt_answer_line() {
     local name=$1
     case "$lv_state" in
     started)
+        local template=${lv_template:--}
+        if [ -n "$lv_nvram_from" ]; then
+            template="- (NVRAM copied from $lv_nvram_from)"
+        fi
         printf '%s\tloader=%s\ttemplate=%s\tdescriptor=%s\n' "$name" \
-            "${lv_loader:--}" "${lv_template:--}" "${lv_descriptor:--}"
+            "${lv_loader:--}" "$template" "${lv_descriptor:--}"
         ;;
     *)
         printf '%s\t%s\t%s\n' "$name" "$lv_state" \
@@ -216,8 +247,15 @@ check_same() {
         if [ "$exec" != "$lv_loader" ]; then
             problems+="executable: libvirt '$lv_loader', fwneg '$exec'; "
         fi
-        if [ "$template" != "$lv_template" ]; then
-            problems+="nvram-template: libvirt '${lv_template:-none}', fwneg '${template:-none}'; "
+        if [ -n "$lv_template" ] || [ -z "$lv_nvram" ]; then
+            if [ "$template" != "$lv_template" ]; then
+                problems+="nvram-template: libvirt '${lv_template:-none}', fwneg '${template:-none}'; "
+            fi
+        elif [ -z "$template" ]; then
+            # libvirt's fallback: NVRAM copied from its build-time list, no template shown.
+            problems+="nvram-template: libvirt initialised the NVRAM from '$lv_nvram_from' (its built-in loader:nvram list; the live XML names no template) but fwneg names none; "
+        elif ! [ -r "$template" ] || [ "$(sha256 "$template")" != "$lv_nvram_sha" ]; then
+            problems+="nvram-template: libvirt's NVRAM is a copy of '$lv_nvram_from', not of fwneg's '$template'; "
         fi
         if [ -n "$lv_descriptor" ] && [ "$descriptor" != "$lv_descriptor" ]; then
             problems+="descriptor: libvirt '$lv_descriptor', fwneg '${descriptor:-null}'; "
