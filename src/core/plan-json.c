@@ -65,6 +65,8 @@ static json_object *firmware_to_json(const FwnegPlan *plan)
     json_object_object_add(o, "features", json_string_array(fw->features));
     json_object_object_add(o, "rejected", rejected_to_json(fw->rejected));
     /* fwneg extensions, after the contract keys */
+    json_object_object_add(o, "source",
+                           json_object_new_string(fwneg_firmware_source_to_string(fw->source)));
     json_object_object_add(o, "mode", json_string_or_null(fw->mode));
     json_object_object_add(o, "device", json_string_or_null(fw->device));
     json_object_object_add(o, "nvram", json_string_or_null(plan->nvram_path));

@@ -118,9 +118,9 @@ char *fwneg_plan_to_qemu_args(const FwnegPlan *plan)
     const FwnegFirmwareChoice *fw = plan->firmware;
     GString *out = g_string_new(NULL);
 
-    /* Only a firmware chosen from a descriptor, or given in the XML (then the
-     * choice names its device), needs arguments; QEMU's default firmware needs none. */
-    if (fw && fw->executable && (fw->descriptor || fw->device)) {
+    /* Only a firmware chosen from a descriptor, or given in the XML, needs
+     * arguments; QEMU loads its default firmware by itself. */
+    if (fw && fw->executable && fw->source != FWNEG_FIRMWARE_QEMU_DEFAULT) {
         if (g_strcmp0(fw->device, "memory") == 0)
             add_option(out, "-bios", fw->executable);
         else if (g_strcmp0(fw->device, "kernel") == 0)

@@ -101,6 +101,12 @@ static void add_firmware(GString *out, const FwnegPlan *plan)
         add_lines(out, "firmware", lines);
         return;
     }
+    if (fw->source == FWNEG_FIRMWARE_QEMU_DEFAULT) {
+        g_ptr_array_add(lines, g_strdup_printf("%s: %s", interface ? interface : "?", fw->executable));
+        g_ptr_array_add(lines, g_strdup("QEMU's default (no firmware configured in the domain)"));
+        add_lines(out, "firmware", lines);
+        return;
+    }
 
     line = g_string_new(NULL);
     g_string_append_printf(line, "%s: %s", interface ? interface : "?",
@@ -120,7 +126,7 @@ static void add_firmware(GString *out, const FwnegPlan *plan)
     if (fw->descriptor)
         g_ptr_array_add(lines, g_strdup_printf("from %s", fw->descriptor));
     else
-        g_ptr_array_add(lines, g_strdup("from the domain XML (no descriptor)"));
+        g_ptr_array_add(lines, g_strdup("from the domain's <loader> (no descriptor matched it)"));
 
     if (fw->features && fw->features->len > 0) {
         add_wrapped_list(lines, "features: ", fw->features,

@@ -78,18 +78,6 @@ plan_nvram_path(const FwnegDomain *domain, const FwnegFirmwareChoice *choice)
     return g_strdup_printf("%s/%s_VARS.fd", FWNEG_LIBVIRT_NVRAM_DIR, domain->name);
 }
 
-/* Descriptors libvirt silently skips still deserve a line on stderr. */
-static void
-warn_about_broken_descriptors(GPtrArray *descriptors, GPtrArray *warnings)
-{
-    for (guint i = 0; descriptors != NULL && i < descriptors->len; i++) {
-        const FwnegDescriptorEntry *entry = g_ptr_array_index(descriptors, i);
-        if (entry->state == FWNEG_DESCRIPTOR_BROKEN)
-            g_ptr_array_add(warnings, g_strdup_printf("skipping firmware descriptor %s: %s",
-                                                      entry->path, entry->error));
-    }
-}
-
 FwnegPlan *
 fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
                  FwnegFirmwareChoice **choice_out, GError **error)
@@ -121,11 +109,12 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
     plan->machine_requested = g_strdup(domain->machine);
     plan->qemu_version = g_strdup(inputs->facts->version);
 
-    warn_about_broken_descriptors(inputs->descriptors, plan->warnings);
     plan->firmware = fwneg_firmware_select(domain, machine, inputs->descriptors, inputs->options,
                                            choice_out, error);
-    if (plan->firmware == NULL)
+    if (plan->firmware == NULL) {
+        g_prefix_error(error, "%s: ", domain->source_name);
         return NULL;
+    }
     plan->nvram_path = plan_nvram_path(domain, plan->firmware);
     for (guint i = 0; plan->firmware->warnings != NULL && i < plan->firmware->warnings->len; i++)
         g_ptr_array_add(plan->warnings,

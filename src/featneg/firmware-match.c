@@ -302,12 +302,27 @@ fwneg_firmware_matches(const FwnegDomain *domain, const char *canonical_machine,
 
 /* ---- selection ---------------------------------------------------------- */
 
+const char *
+fwneg_firmware_source_to_string(FwnegFirmwareSource source)
+{
+    switch (source) {
+    case FWNEG_FIRMWARE_FROM_DESCRIPTOR:
+        return "descriptor";
+    case FWNEG_FIRMWARE_FROM_DOMAIN:
+        return "domain";
+    case FWNEG_FIRMWARE_QEMU_DEFAULT:
+        return "qemu-default";
+    }
+    return "?";
+}
+
 /* QEMU's built-in default when no firmware is configured: x86 loads SeaBIOS
  * from its firmware search path; other targets boot nothing unless told. */
 static void
 fill_qemu_default(FwnegFirmwareChoice *choice, const FwnegDomain *domain, const char *machine,
                   const FwnegOptions *options)
 {
+    choice->source = FWNEG_FIRMWARE_QEMU_DEFAULT;
     if (!arch_is_x86(domain->arch))
         return;
     const char *blob = g_strcmp0(machine, "microvm") == 0 ? "bios-microvm.bin" : "bios-256k.bin";
@@ -333,6 +348,7 @@ static void
 fill_user_loader(FwnegFirmwareChoice *choice, const FwnegDomain *domain)
 {
     gboolean pflash = g_strcmp0(domain->loader.type, "pflash") == 0;
+    choice->source = FWNEG_FIRMWARE_FROM_DOMAIN;
     choice->interface = g_strdup(pflash ? "uefi" : "bios");
     choice->device = g_strdup(pflash ? "flash" : "memory");
     choice->executable = g_strdup(domain->loader.path);
@@ -346,6 +362,7 @@ static void
 fill_from_descriptor(FwnegFirmwareChoice *choice, const char *interface,
                      const FwnegFirmwareDescriptor *desc)
 {
+    choice->source = FWNEG_FIRMWARE_FROM_DESCRIPTOR;
     choice->interface = g_strdup(interface);
     choice->descriptor = g_strdup(desc->path);
     choice->device = g_strdup(desc->device);

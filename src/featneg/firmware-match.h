@@ -16,7 +16,17 @@ typedef struct {
     char *reason;
 } FwnegRejection;
 
+/* Where the firmware QEMU will run comes from. */
+typedef enum {
+    FWNEG_FIRMWARE_FROM_DESCRIPTOR, /* chosen from a descriptor (autoselection or loader lookup) */
+    FWNEG_FIRMWARE_FROM_DOMAIN,     /* the domain's own <loader>, used as written */
+    FWNEG_FIRMWARE_QEMU_DEFAULT,    /* nothing configured: QEMU's built-in default */
+} FwnegFirmwareSource;
+
+const char *fwneg_firmware_source_to_string(FwnegFirmwareSource source);
+
 typedef struct {
+    FwnegFirmwareSource source;
     char *interface;      /* "bios" | "uefi" */
     char *descriptor;     /* path of the chosen descriptor, or NULL (QEMU default / user loader) */
     char *device;         /* flash | memory | kernel, or NULL */

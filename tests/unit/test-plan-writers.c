@@ -210,7 +210,11 @@ static FwnegPlan *make_bios_default_plan(void)
     plan->machine = g_strdup("pc-i440fx-7.2");
     plan->machine_requested = g_strdup("pc");
     plan->qemu_version = g_strdup("7.2.22");
+    /* What firmware-match.c gives a guest with nothing configured on x86. */
+    fw->source = FWNEG_FIRMWARE_QEMU_DEFAULT;
     fw->interface = g_strdup("bios");
+    fw->device = g_strdup("memory");
+    fw->executable = g_strdup("/usr/share/seabios/bios-256k.bin");
     fw->features = g_ptr_array_new_with_free_func(g_free);
     fw->rejected = g_ptr_array_new_with_free_func((GDestroyNotify)test_rejection_free);
     plan->firmware = fw;
@@ -226,9 +230,8 @@ static FwnegPlan *make_bios_memory_plan(void)
     FwnegPlan *plan = make_bios_default_plan();
     FwnegFirmwareChoice *fw = plan->firmware;
 
+    fw->source = FWNEG_FIRMWARE_FROM_DESCRIPTOR;
     fw->descriptor = g_strdup("/etc/qemu/firmware/50-seabios-256k.json");
-    fw->device = g_strdup("memory");
-    fw->executable = g_strdup("/usr/share/seabios/bios-256k.bin");
     g_ptr_array_extend_and_steal(fw->features, strv_array(features));
     plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)test_rom_free);
     return plan;
@@ -480,7 +483,7 @@ static void test_json_nulls_and_empty_lists(void)
     firmware = json_object_object_get(root, "firmware");
     g_assert_true(json_object_object_get_ex(firmware, "descriptor", &value));
     g_assert_null(value);
-    g_assert_true(json_object_object_get_ex(firmware, "executable", &value));
+    g_assert_true(json_object_object_get_ex(firmware, "nvram-template", &value));
     g_assert_null(value);
     /* roms is NULL in this plan: still an empty list, never null */
     g_assert_true(json_object_object_get_ex(root, "roms", &value));
