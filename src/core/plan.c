@@ -4,7 +4,10 @@
  */
 #include "plan.h"
 
+#include "bootorder-plan.h"
 #include "descriptor-store.h"
+#include "fwcfg-plan.h"
+#include "rom-plan.h"
 #include "fwneg-error.h"
 
 static void
@@ -119,6 +122,13 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
     for (guint i = 0; plan->firmware->warnings != NULL && i < plan->firmware->warnings->len; i++)
         g_ptr_array_add(plan->warnings,
                         g_strdup(g_ptr_array_index(plan->firmware->warnings, i)));
+
+
+    /* The device-side stages; each fills its own part of the plan. */
+    if (!fwneg_rom_plan(domain, inputs, machine, plan, error) ||
+        !fwneg_bootorder_plan(domain, machine, plan, error) ||
+        !fwneg_fwcfg_plan(domain, inputs, machine, plan, error))
+        return NULL;
 
     return g_steal_pointer(&plan);
 }
