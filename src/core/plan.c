@@ -10,8 +10,8 @@
 #include "rom-plan.h"
 #include "fwneg-error.h"
 
-static void
-plan_rom_free(FwnegPlanRom *rom)
+void
+fwneg_plan_rom_free(FwnegPlanRom *rom)
 {
     if (rom == NULL)
         return;
@@ -23,8 +23,8 @@ plan_rom_free(FwnegPlanRom *rom)
     g_free(rom);
 }
 
-static void
-plan_fw_cfg_free(FwnegPlanFwCfg *entry)
+void
+fwneg_plan_fw_cfg_free(FwnegPlanFwCfg *entry)
 {
     if (entry == NULL)
         return;
@@ -56,13 +56,13 @@ fwneg_plan_free(FwnegPlan *plan)
     g_free(plan);
 }
 
-static FwnegPlan *
-plan_new(void)
+FwnegPlan *
+fwneg_plan_new(void)
 {
     FwnegPlan *plan = g_new0(FwnegPlan, 1);
-    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)plan_rom_free);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
     plan->bootorder = g_ptr_array_new_with_free_func(g_free);
-    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)plan_fw_cfg_free);
+    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
     plan->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
     plan->warnings = g_ptr_array_new_with_free_func(g_free);
     return plan;
@@ -86,7 +86,7 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
                  FwnegFirmwareChoice **choice_out, GError **error)
 {
     g_return_val_if_fail(domain != NULL && inputs != NULL && inputs->facts != NULL, NULL);
-    g_autoptr(FwnegPlan) plan = plan_new();
+    g_autoptr(FwnegPlan) plan = fwneg_plan_new();
 
     if (domain->arch == NULL || fwneg_arch_to_qemu_target(domain->arch) == NULL) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,

@@ -56,7 +56,11 @@ typedef struct {
     GPtrArray *warnings; /* char*: shown on stderr by the CLI */
 } FwnegPlan;
 
+/* An empty plan: every array allocated (empty), every string NULL. */
+FwnegPlan *fwneg_plan_new(void);
 void fwneg_plan_free(FwnegPlan *plan);
+void fwneg_plan_rom_free(FwnegPlanRom *rom);
+void fwneg_plan_fw_cfg_free(FwnegPlanFwCfg *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegPlan, fwneg_plan_free)
 
 /* Inputs the planner needs besides the domain (loaded once; reusable across plans). */
