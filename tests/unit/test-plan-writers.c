@@ -19,69 +19,10 @@
 
 /* ---- building plans by hand ---- */
 
-static void test_rom_free(FwnegPlanRom *rom)
-{
-    g_free(rom->device);
-    g_free(rom->model);
-    g_free(rom->ramblock);
-    g_free(rom->file);
-    g_free(rom->sha256);
-    g_free(rom);
-}
-
-static void test_fw_cfg_free(FwnegPlanFwCfg *entry)
-{
-    g_free(entry->name);
-    g_free(entry->origin);
-    g_clear_pointer(&entry->data, g_bytes_unref);
-    g_free(entry);
-}
-
-static void test_rejection_free(FwnegRejection *r)
-{
-    g_free(r->descriptor);
-    g_free(r->reason);
-    g_free(r);
-}
-
-/* Frees what these tests allocate; independent of the planner's own free
- * functions so the writers can be tested alone. */
-static void test_plan_free(FwnegPlan *plan)
-{
-    FwnegFirmwareChoice *fw = plan->firmware;
-
-    if (fw) {
-        g_free(fw->interface);
-        g_free(fw->descriptor);
-        g_free(fw->device);
-        g_free(fw->mode);
-        g_free(fw->executable);
-        g_free(fw->executable_format);
-        g_free(fw->nvram_template);
-        g_free(fw->nvram_template_format);
-        g_clear_pointer(&fw->features, g_ptr_array_unref);
-        g_clear_pointer(&fw->rejected, g_ptr_array_unref);
-        g_clear_pointer(&fw->warnings, g_ptr_array_unref);
-        g_free(fw);
-    }
-    g_free(plan->name);
-    g_free(plan->uuid);
-    g_free(plan->arch);
-    g_free(plan->machine);
-    g_free(plan->machine_requested);
-    g_free(plan->qemu_version);
-    g_free(plan->nvram_path);
-    g_clear_pointer(&plan->roms, g_ptr_array_unref);
-    g_clear_pointer(&plan->bootorder, g_ptr_array_unref);
-    g_clear_pointer(&plan->fw_cfg, g_ptr_array_unref);
-    g_free(plan->fdt_file);
-    g_clear_pointer(&plan->fdt_nodes, g_ptr_array_unref);
-    g_clear_pointer(&plan->warnings, g_ptr_array_unref);
-    g_free(plan);
-}
-
+/* Plans are built by hand (no planner run) and freed with the library's own
+ * destructors. */
 typedef FwnegPlan TestPlan;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestPlan, test_plan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestPlan, fwneg_plan_free)
 
 static GPtrArray *strv_array(const char *const *strings)
 {
@@ -163,7 +104,7 @@ static FwnegPlan *make_efi_plan(void)
     fw->nvram_template = g_strdup("/usr/share/OVMF/OVMF_VARS_4M.ms.fd");
     fw->nvram_template_format = g_strdup("raw");
     fw->features = strv_array(features);
-    fw->rejected = g_ptr_array_new_with_free_func((GDestroyNotify)test_rejection_free);
+    fw->rejected = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_rejection_free);
     g_ptr_array_add(fw->rejected,
                     new_rejection("/usr/share/qemu/firmware/30-custom.json",
                                   "no matching machine type: targets x86_64 pc-i440fx-*"));
@@ -177,14 +118,14 @@ static FwnegPlan *make_efi_plan(void)
     plan->firmware = fw;
     plan->nvram_path = g_strdup("/var/lib/libvirt/qemu/nvram/demo-q35_VARS.fd");
 
-    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)test_rom_free);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
     g_ptr_array_add(plan->roms, new_rom("net0", "virtio", "0000:00:02.0/virtio-net-pci.rom",
                                         "/usr/lib/ipxe/qemu/efi-virtio.rom", 249344, 262144,
                                         VIRTIO_ROM_SHA256, TRUE));
     g_ptr_array_add(plan->roms, new_rom("net1", "e1000", NULL, "/usr/lib/ipxe/qemu/efi-e1000.rom",
                                         249856, 0, NULL, FALSE));
     plan->bootorder = strv_array(bootorder);
-    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)test_fw_cfg_free);
+    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
     g_ptr_array_add(plan->fw_cfg, new_fw_cfg("etc/smi/supported-features", "qemu", smi, sizeof smi));
     g_ptr_array_add(plan->fw_cfg, new_fw_cfg("opt/org.fwneg/features", "fwneg", opt, sizeof opt));
     g_ptr_array_add(plan->fw_cfg, new_fw_cfg("opt/org.fwneg/blob", "fwneg", blob, sizeof blob));
@@ -216,10 +157,10 @@ static FwnegPlan *make_bios_default_plan(void)
     fw->device = g_strdup("memory");
     fw->executable = g_strdup("/usr/share/seabios/bios-256k.bin");
     fw->features = g_ptr_array_new_with_free_func(g_free);
-    fw->rejected = g_ptr_array_new_with_free_func((GDestroyNotify)test_rejection_free);
+    fw->rejected = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_rejection_free);
     plan->firmware = fw;
     plan->bootorder = g_ptr_array_new_with_free_func(g_free);
-    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)test_fw_cfg_free);
+    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
     return plan;
 }
 
@@ -233,7 +174,7 @@ static FwnegPlan *make_bios_memory_plan(void)
     fw->source = FWNEG_FIRMWARE_FROM_DESCRIPTOR;
     fw->descriptor = g_strdup("/etc/qemu/firmware/50-seabios-256k.json");
     g_ptr_array_extend_and_steal(fw->features, strv_array(features));
-    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)test_rom_free);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
     return plan;
 }
 
@@ -255,7 +196,7 @@ static FwnegPlan *make_nulls_plan(void)
     fw->executable = g_strdup("/usr/share/AAVMF/AAVMF_CODE.fd");
     fw->nvram_template = g_strdup("/usr/share/AAVMF/AAVMF_VARS.fd");
     plan->firmware = fw;
-    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)test_rom_free);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
     g_ptr_array_add(plan->roms,
                     new_rom("interface[0]", NULL, NULL, NULL, FWNEG_UNSET, 0, NULL, TRUE));
     plan->bootorder = strv_array(bootorder);
