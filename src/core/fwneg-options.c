@@ -102,7 +102,13 @@ sysroot_is_root(const char *sysroot)
 char *
 fwneg_options_sysroot_path(const FwnegOptions *options, const char *host_path)
 {
-    if (sysroot_is_root(options->sysroot))
+    return fwneg_sysroot_path(options->sysroot, host_path);
+}
+
+char *
+fwneg_sysroot_path(const char *sysroot, const char *host_path)
+{
+    if (sysroot_is_root(sysroot))
         return g_strdup(host_path);
 
     /* Resolve "." and ".." against "/" first, so that "/../../etc/shadow" named
@@ -110,7 +116,7 @@ fwneg_options_sysroot_path(const FwnegOptions *options, const char *host_path)
      * inside the sysroot that point to absolute paths still resolve on the host:
      * the sysroot is a lookup prefix, not a chroot. */
     g_autofree char *rooted = g_canonicalize_filename(host_path, "/");
-    return g_build_filename(options->sysroot, rooted, NULL);
+    return g_build_filename(sysroot, rooted, NULL);
 }
 
 /* The line of the first syntax error: GKeyFile stops at the first bad line, so

@@ -36,6 +36,8 @@ GPtrArray *fwneg_options_qemu_firmware_path(const FwnegOptions *options);
 /* Map a host path into the sysroot (returns a newly allocated path; with no
  * sysroot, a copy of @host_path). */
 char *fwneg_options_sysroot_path(const FwnegOptions *options, const char *host_path);
+/* The same for a bare sysroot (NULL or "/" = none), for code that has no options. */
+char *fwneg_sysroot_path(const char *sysroot, const char *host_path);
 
 /* Apply a GKeyFile config (--config FILE): keys documented in README.md.
  * Values already set (from the command line) win over the file. */

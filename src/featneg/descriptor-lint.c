@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "firmware-descriptor.h"
+#include "fwneg-options.h"
 
 void
 fwneg_lint_finding_free(FwnegLintFinding *finding)
@@ -36,20 +37,11 @@ add_finding(GPtrArray *findings, FwnegLintSeverity severity, const char *fmt, ..
     g_ptr_array_add(findings, finding);
 }
 
-static char *
-in_sysroot(const char *sysroot, const char *host_path)
-{
-    if (sysroot == NULL || strspn(sysroot, "/") == strlen(sysroot))
-        return g_strdup(host_path);
-    g_autofree char *rooted = g_canonicalize_filename(host_path, "/");
-    return g_build_filename(sysroot, rooted, NULL);
-}
-
 static void
 check_file_exists(GPtrArray *findings, const char *path, const char *sysroot, const char *member,
                   const char *file)
 {
-    g_autofree char *real = in_sysroot(sysroot, file);
+    g_autofree char *real = fwneg_sysroot_path(sysroot, file);
     if (!g_file_test(real, G_FILE_TEST_EXISTS))
         add_finding(findings, FWNEG_LINT_ERROR,
                     "%s: %s: %s does not exist (QEMU would fail to start with this firmware)",
@@ -133,7 +125,7 @@ fwneg_descriptor_lint_file(const char *path, const char *sysroot)
 {
     GPtrArray *findings = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_lint_finding_free);
     g_return_val_if_fail(path != NULL, findings);
-    g_autofree char *real = in_sysroot(sysroot, path);
+    g_autofree char *real = fwneg_sysroot_path(sysroot, path);
 
     struct stat st;
     if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "fwneg-error.h"
+#include "fwneg-options.h"
 
 /* A name seen during discovery: the winning file so far and what it replaced. */
 typedef struct {
@@ -50,16 +51,6 @@ fwneg_descriptor_entry_free(FwnegDescriptorEntry *entry)
     g_free(entry);
 }
 
-static char *
-in_sysroot(const char *sysroot, const char *host_path)
-{
-    if (sysroot == NULL || strspn(sysroot, "/") == strlen(sysroot))
-        return g_strdup(host_path);
-    /* Like fwneg_options_sysroot_path: ".." cannot climb out of the sysroot. */
-    g_autofree char *rooted = g_canonicalize_filename(host_path, "/");
-    return g_build_filename(sysroot, rooted, NULL);
-}
-
 /* Parse errors start with the path (for `lint`); in an entry that already
  * carries the path, keep only what went wrong. */
 static char *
@@ -81,7 +72,7 @@ error_without_path(const char *message, const char *path)
 static gboolean
 scan_directory(GHashTable *by_name, const char *dir, const char *sysroot, GError **error)
 {
-    g_autofree char *real_dir = in_sysroot(sysroot, dir);
+    g_autofree char *real_dir = fwneg_sysroot_path(sysroot, dir);
     g_autoptr(GError) local_error = NULL;
     g_autoptr(GDir) handle = g_dir_open(real_dir, 0, &local_error);
     if (handle == NULL) {
@@ -149,7 +140,7 @@ load_entry(DiscoveredFile *file, const char *sysroot)
         return entry;
     }
 
-    g_autofree char *real_path = in_sysroot(sysroot, file->host_path);
+    g_autofree char *real_path = fwneg_sysroot_path(sysroot, file->host_path);
     g_autofree char *data = NULL;
     gsize len = 0;
     g_autoptr(GError) error = NULL;
@@ -197,7 +188,7 @@ fwneg_descriptor_store_check_dirs(GPtrArray *dirs, const char *sysroot, GPtrArra
 {
     for (guint i = 0; dirs != NULL && i < dirs->len; i++) {
         const char *dir = g_ptr_array_index(dirs, i);
-        g_autofree char *real_dir = in_sysroot(sysroot, dir);
+        g_autofree char *real_dir = fwneg_sysroot_path(sysroot, dir);
         struct stat st;
         if (stat(real_dir, &st) < 0 || !S_ISDIR(st.st_mode))
             continue;
