@@ -27,6 +27,16 @@ static const char *const default_qemu_firmware_path[] = {
     "/usr/lib/ipxe/qemu",
 };
 
+/* libvirt 9.0's DEFAULT_LOADER_NVRAM (src/qemu/qemu_conf.c; Debian builds without
+ * -Dloader_nvram, and `strings libvirt_driver_qemu.so` shows exactly this list):
+ * the NVRAM of a <loader> no descriptor describes is copied from its pair here. */
+static const char *const default_legacy_nvram[] = {
+    "/usr/share/OVMF/OVMF_CODE.fd:/usr/share/OVMF/OVMF_VARS.fd",
+    "/usr/share/OVMF/OVMF_CODE.secboot.fd:/usr/share/OVMF/OVMF_VARS.fd",
+    "/usr/share/AAVMF/AAVMF_CODE.fd:/usr/share/AAVMF/AAVMF_VARS.fd",
+    "/usr/share/AAVMF/AAVMF32_CODE.fd:/usr/share/AAVMF/AAVMF32_VARS.fd",
+};
+
 FwnegOptions *
 fwneg_options_new(void)
 {
@@ -41,6 +51,7 @@ fwneg_options_free(FwnegOptions *options)
     g_clear_pointer(&options->firmware_dirs, g_ptr_array_unref);
     g_clear_pointer(&options->rom_dirs, g_ptr_array_unref);
     g_clear_pointer(&options->qemu_firmware_path, g_ptr_array_unref);
+    g_clear_pointer(&options->legacy_nvram, g_ptr_array_unref);
     g_free(options->rom_policy);
     g_free(options->state_dir);
     g_free(options->qemu);
@@ -89,6 +100,14 @@ fwneg_options_qemu_firmware_path(const FwnegOptions *options)
         return copy_paths(options->qemu_firmware_path);
     return paths_from_table(default_qemu_firmware_path,
                             G_N_ELEMENTS(default_qemu_firmware_path));
+}
+
+GPtrArray *
+fwneg_options_legacy_nvram(const FwnegOptions *options)
+{
+    if (options->legacy_nvram != NULL)
+        return copy_paths(options->legacy_nvram);
+    return paths_from_table(default_legacy_nvram, G_N_ELEMENTS(default_legacy_nvram));
 }
 
 static gboolean
@@ -244,8 +263,33 @@ apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_p
 }
 
 static const char *const known_keys[] = {
-    "firmware-dirs", "rom-dirs", "rom-policy", "state-dir", "qemu", "qemu-firmware-path", NULL,
+    "firmware-dirs", "rom-dirs", "rom-policy", "state-dir", "qemu", "qemu-firmware-path",
+    "legacy-nvram", NULL,
 };
+
+/* legacy-nvram: like qemu.conf's nvram (virFirmwareParse), each item is exactly
+ * LOADER:VARS; an empty value is an empty list. */
+static gboolean
+apply_legacy_nvram(GKeyFile *keyfile, const char *path, GPtrArray **slot, GError **error)
+{
+    gboolean from_file = *slot == NULL;
+    if (!apply_path_list(keyfile, path, "legacy-nvram", slot, error))
+        return FALSE;
+    for (guint i = 0; from_file && *slot != NULL && i < (*slot)->len; i++) {
+        const char *item = g_ptr_array_index(*slot, i);
+        g_auto(GStrv) pair = g_strsplit(item, ":", 0);
+        if (g_strv_length(pair) != 2 || !g_path_is_absolute(pair[0]) ||
+            !g_path_is_absolute(pair[1])) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: [" CONFIG_GROUP "] legacy-nvram: '%s' is not LOADER:VARS (two "
+                        "absolute paths separated by ':', items separated by ';')",
+                        path, item);
+            g_clear_pointer(slot, g_ptr_array_unref);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
 
 /* A typo must not silently fall back to a default. */
 static gboolean
@@ -288,7 +332,8 @@ fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must
                          error) ||
         !apply_string(keyfile, path, "rom-policy", FALSE, &options->rom_policy, error) ||
         !apply_string(keyfile, path, "state-dir", TRUE, &options->state_dir, error) ||
-        !apply_string(keyfile, path, "qemu", TRUE, &options->qemu, error))
+        !apply_string(keyfile, path, "qemu", TRUE, &options->qemu, error) ||
+        !apply_legacy_nvram(keyfile, path, &options->legacy_nvram, error))
         return FALSE;
 
     /* The command line's value is the front end's to check. */

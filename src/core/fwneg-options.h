@@ -22,6 +22,10 @@ typedef struct {
     char *sysroot;            /* resolve host paths inside this dir; NULL = "/" */
     char *xdg_config_home;    /* for $XDG_CONFIG_HOME/qemu/firmware; NULL = skip */
     gboolean no_cache;        /* do not read or write the probe cache */
+    /* libvirt's qemu.conf `nvram` list: "LOADER:VARS" pairs consulted when a
+     * <loader> has no descriptor and no NVRAM template; NULL = libvirt 9.0's
+     * built-in list (fwneg_options_legacy_nvram). */
+    GPtrArray *legacy_nvram;
 } FwnegOptions;
 
 FwnegOptions *fwneg_options_new(void);
@@ -32,6 +36,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegOptions, fwneg_options_free)
 GPtrArray *fwneg_options_firmware_dirs(const FwnegOptions *options);
 /* Directories QEMU itself searches for firmware blobs (-L / --firmwarepath). */
 GPtrArray *fwneg_options_qemu_firmware_path(const FwnegOptions *options);
+/* The loader:NVRAM list in effect ("LOADER:VARS" strings, in order). */
+GPtrArray *fwneg_options_legacy_nvram(const FwnegOptions *options);
 
 /* Map a host path into the sysroot (returns a newly allocated path; with no
  * sysroot, a copy of @host_path). */
