@@ -20,6 +20,7 @@ fwneg_plan_rom_free(FwnegPlanRom *rom)
     g_free(rom->ramblock);
     g_free(rom->file);
     g_free(rom->sha256);
+    g_free(rom->store_file);
     g_free(rom);
 }
 
@@ -49,11 +50,23 @@ fwneg_plan_free(FwnegPlan *plan)
     fwneg_firmware_choice_free(plan->firmware);
     g_clear_pointer(&plan->roms, g_ptr_array_unref);
     g_clear_pointer(&plan->bootorder, g_ptr_array_unref);
+    g_clear_pointer(&plan->boot_entries, g_ptr_array_unref);
     g_clear_pointer(&plan->fw_cfg, g_ptr_array_unref);
     g_free(plan->fdt_file);
     g_clear_pointer(&plan->fdt_nodes, g_ptr_array_unref);
     g_clear_pointer(&plan->warnings, g_ptr_array_unref);
     g_free(plan);
+}
+
+void
+fwneg_plan_boot_entry_free(FwnegPlanBootEntry *entry)
+{
+    if (entry == NULL)
+        return;
+    g_free(entry->path);
+    g_free(entry->device);
+    g_free(entry->qemu_id);
+    g_free(entry);
 }
 
 FwnegPlan *
@@ -62,6 +75,8 @@ fwneg_plan_new(void)
     FwnegPlan *plan = g_new0(FwnegPlan, 1);
     plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
     plan->bootorder = g_ptr_array_new_with_free_func(g_free);
+    plan->boot_entries = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_boot_entry_free);
+    plan->boot_menu_timeout = FWNEG_UNSET;
     plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
     plan->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
     plan->warnings = g_ptr_array_new_with_free_func(g_free);

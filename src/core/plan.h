@@ -27,6 +27,8 @@ typedef struct {
     gint64 size; /* RAM block bytes */
     char *sha256;
     gboolean rombar;
+    gboolean size_pinned; /* size is set with QEMU's romsize= (not the file's pow2 bucket) */
+    char *store_file;     /* copy in STATE_DIR/roms/<sha256> to pin <rom file> to, or NULL */
 } FwnegPlanRom;
 
 typedef struct {
@@ -34,6 +36,15 @@ typedef struct {
     char *origin; /* "qemu" | "fwneg" */
     GBytes *data;
 } FwnegPlanFwCfg;
+
+/* One device line of the bootorder file and the libvirt device it comes from. */
+typedef struct {
+    char *path;      /* the bootorder line */
+    char *device;    /* libvirt device label (alias, target dev or MAC); NULL for a ROM (-kernel) */
+    char *qemu_id;   /* QEMU device id libvirt gives the device (for -set); NULL for ROMs, floppies */
+    int bootindex;   /* QEMU bootindex */
+    int floppy_unit; /* 0/1: bootindexA/B of isa-fdc; -1 for other devices */
+} FwnegPlanBootEntry;
 
 typedef struct {
     /* domain */
@@ -48,6 +59,13 @@ typedef struct {
     char *nvram_path;
     GPtrArray *roms;      /* FwnegPlanRom* */
     GPtrArray *bootorder; /* char*: lines of fw_cfg bootorder */
+    /* The bootorder lines before HALT with their devices; boot_strict: libvirt's
+     * -boot strict=on (set by the boot-order stage); boot_menu and
+     * boot_menu_timeout (ms, FWNEG_UNSET when none): -boot menu=…,splash-time=…. */
+    GPtrArray *boot_entries; /* FwnegPlanBootEntry* */
+    gboolean boot_strict;
+    FwnegTristate boot_menu;
+    int boot_menu_timeout;
     GPtrArray *fw_cfg;    /* FwnegPlanFwCfg* */
     gboolean has_fdt;
     char *fdt_file;
@@ -61,6 +79,7 @@ FwnegPlan *fwneg_plan_new(void);
 void fwneg_plan_free(FwnegPlan *plan);
 void fwneg_plan_rom_free(FwnegPlanRom *rom);
 void fwneg_plan_fw_cfg_free(FwnegPlanFwCfg *entry);
+void fwneg_plan_boot_entry_free(FwnegPlanBootEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegPlan, fwneg_plan_free)
 
 /* Inputs the planner needs besides the domain (loaded once; reusable across plans). */
