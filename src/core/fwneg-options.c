@@ -58,6 +58,7 @@ fwneg_options_free(FwnegOptions *options)
     g_free(options->canonical_machine);
     g_free(options->sysroot);
     g_free(options->xdg_config_home);
+    g_free(options->rom_sets_dir);
     g_free(options);
 }
 
@@ -264,7 +265,7 @@ apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_p
 
 static const char *const known_keys[] = {
     "firmware-dirs", "rom-dirs", "rom-policy", "state-dir", "qemu", "qemu-firmware-path",
-    "legacy-nvram", NULL,
+    "legacy-nvram", "rom-sets-dir", "uefi-virtio-net-without-rom", NULL,
 };
 
 /* legacy-nvram: like qemu.conf's nvram (virFirmwareParse), each item is exactly
@@ -333,8 +334,22 @@ fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must
         !apply_string(keyfile, path, "rom-policy", FALSE, &options->rom_policy, error) ||
         !apply_string(keyfile, path, "state-dir", TRUE, &options->state_dir, error) ||
         !apply_string(keyfile, path, "qemu", TRUE, &options->qemu, error) ||
-        !apply_legacy_nvram(keyfile, path, &options->legacy_nvram, error))
+        !apply_legacy_nvram(keyfile, path, &options->legacy_nvram, error) ||
+        !apply_string(keyfile, path, "rom-sets-dir", TRUE, &options->rom_sets_dir, error))
         return FALSE;
+    /* Operators whose UEFI firmware drives virtio-net itself can drop the ROM (ROM policy). */
+    if (g_key_file_has_key(keyfile, CONFIG_GROUP, "uefi-virtio-net-without-rom", NULL)) {
+        g_autoptr(GError) bool_error = NULL;
+        gboolean value = g_key_file_get_boolean(keyfile, CONFIG_GROUP,
+                                                "uefi-virtio-net-without-rom", &bool_error);
+        if (bool_error != NULL) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: [" CONFIG_GROUP "] uefi-virtio-net-without-rom: %s (use true or false)",
+                        path, bool_error->message);
+            return FALSE;
+        }
+        options->uefi_virtio_net_without_rom = value;
+    }
 
     /* The command line's value is the front end's to check. */
     if (policy_from_file && options->rom_policy != NULL &&
