@@ -88,6 +88,11 @@ fwneg_cli_build_options(const FwnegCliArgs *args, GError **error)
         options->sysroot = g_strdup(args->sysroot);
     }
 
+    /* Uninstalled runs and tests point at the source tree's data/ (README "Tests"). */
+    const char *data_dir = g_getenv("FWNEG_DATA_DIR");
+    if (data_dir != NULL && data_dir[0] != '\0')
+        options->data_dir = g_strdup(data_dir);
+
     /* The per-user descriptor directory, as QEMU's spec defines it. */
     const char *xdg = g_getenv("XDG_CONFIG_HOME");
     const char *home = g_getenv("HOME");

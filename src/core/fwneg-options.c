@@ -59,6 +59,8 @@ fwneg_options_free(FwnegOptions *options)
     g_free(options->sysroot);
     g_free(options->xdg_config_home);
     g_free(options->rom_sets_dir);
+    g_free(options->data_dir);
+    g_clear_pointer(&options->ovmf_settings, g_hash_table_unref);
     g_free(options);
 }
 
@@ -292,6 +294,30 @@ apply_legacy_nvram(GKeyFile *keyfile, const char *path, GPtrArray **slot, GError
     return TRUE;
 }
 
+/* [ovmf]: every key kept as written; the fw_cfg stage knows the settings and
+ * their values (data/firmware.d/feature-ovmf-knobs.json) and rejects the rest. */
+static gboolean
+apply_ovmf_group(GKeyFile *keyfile, const char *path, FwnegOptions *options, GError **error)
+{
+    if (options->ovmf_settings != NULL || !g_key_file_has_group(keyfile, "ovmf"))
+        return TRUE;
+    g_autoptr(GHashTable) settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                           g_free);
+    g_auto(GStrv) keys = g_key_file_get_keys(keyfile, "ovmf", NULL, NULL);
+    for (char **key = keys; key != NULL && *key != NULL; key++) {
+        g_autoptr(GError) local_error = NULL;
+        g_autofree char *value = g_key_file_get_string(keyfile, "ovmf", *key, &local_error);
+        if (value == NULL) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: [ovmf] %s: %s", path,
+                        *key, local_error->message);
+            return FALSE;
+        }
+        g_hash_table_insert(settings, g_strdup(*key), g_strdup(g_strstrip(value)));
+    }
+    options->ovmf_settings = g_steal_pointer(&settings);
+    return TRUE;
+}
+
 /* A typo must not silently fall back to a default. */
 static gboolean
 check_known_keys(GKeyFile *keyfile, const char *path, GError **error)
@@ -320,6 +346,8 @@ fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must
         return FALSE;
     if (!found)
         return TRUE;
+    if (!apply_ovmf_group(keyfile, path, options, error))
+        return FALSE;
     /* Other groups are left to other tools and to later versions. */
     if (!g_key_file_has_group(keyfile, CONFIG_GROUP))
         return TRUE;

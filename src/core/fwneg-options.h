@@ -28,6 +28,12 @@ typedef struct {
      * <loader> has no descriptor and no NVRAM template; NULL = libvirt 9.0's
      * built-in list (fwneg_options_legacy_nvram). */
     GPtrArray *legacy_nvram;
+    /* fwneg's own data (firmware.d/feature-*.json: fw_cfg feature domains); NULL =
+     * FWNEG_DATADIR.  The CLI sets it from $FWNEG_DATA_DIR (tests, uninstalled runs). */
+    char *data_dir;
+    /* The config file's [ovmf] group, setting name -> value as written (OVMF runtime
+     * knobs emitted as opt/org.tianocore/ fw_cfg files; checked by src/featneg/). */
+    GHashTable *ovmf_settings;
 } FwnegOptions;
 
 FwnegOptions *fwneg_options_new(void);

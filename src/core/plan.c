@@ -32,6 +32,7 @@ fwneg_plan_fw_cfg_free(FwnegPlanFwCfg *entry)
     g_free(entry->name);
     g_free(entry->origin);
     g_clear_pointer(&entry->data, g_bytes_unref);
+    g_free(entry->file);
     g_free(entry);
 }
 

@@ -35,6 +35,9 @@ typedef struct {
     char *name;
     char *origin; /* "qemu" | "fwneg" */
     GBytes *data;
+    /* origin "fwneg": where the bytes are written for -fw_cfg name=…,file=… and
+     * <sysinfo type='fwcfg'> (STATE_DIR/fwcfg/<uuid>/<name>); NULL for "qemu". */
+    char *file;
 } FwnegPlanFwCfg;
 
 /* One device line of the bootorder file and the libvirt device it comes from. */
@@ -67,6 +70,11 @@ typedef struct {
     FwnegTristate boot_menu;
     int boot_menu_timeout;
     GPtrArray *fw_cfg;    /* FwnegPlanFwCfg* */
+    /* fw_cfg file slots: QEMU's limit for the machine type (32, 16 on <= 2.8) and
+     * how many files the guest will have (QEMU's own for the machine and devices,
+     * ROMs in genroms/, and fwneg's); 0/0 when the fw_cfg stage did not run. */
+    guint fw_cfg_slots;
+    guint fw_cfg_slots_used;
     gboolean has_fdt;
     char *fdt_file;
     GPtrArray *fdt_nodes; /* char* */
