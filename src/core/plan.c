@@ -6,6 +6,7 @@
 
 #include "bootorder-plan.h"
 #include "descriptor-store.h"
+#include "domain-validate.h"
 #include "fwcfg-plan.h"
 #include "rom-plan.h"
 #include "fwneg-error.h"
@@ -21,6 +22,7 @@ fwneg_plan_rom_free(FwnegPlanRom *rom)
     g_free(rom->file);
     g_free(rom->sha256);
     g_free(rom->store_file);
+    g_free(rom->qemu_id);
     g_free(rom);
 }
 
@@ -120,6 +122,10 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
                     machine_error->message);
         return NULL;
     }
+
+    /* What libvirt 9.0 refuses at define, fwneg refuses too (exit 2, libvirt's words). */
+    if (!fwneg_domain_validate_libvirt(domain, machine, error))
+        return NULL;
 
     plan->name = g_strdup(domain->name);
     plan->uuid = g_strdup(domain->uuid);
