@@ -1,0 +1,67 @@
+/* replay-main.c: run a fuzz target over its corpus without libFuzzer, so the
+ * corpus is an ordinary test (suite "fuzz") in any build, gcc or clang.
+ *
+ * Usage: fuzz-replay-TARGET PATH…  (a PATH that is a directory means every
+ * regular file in it).  Prints TAP: one line per file.  A crash is the failure
+ * signal, as under libFuzzer; a file that cannot be read fails its line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fuzz-target.h"
+
+static void
+collect(const char *path, GPtrArray *files)
+{
+    if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_ptr_array_add(files, g_strdup(path));
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) dir = g_dir_open(path, 0, &error);
+    if (dir == NULL) {
+        g_ptr_array_add(files, g_strdup(path)); /* fails below, with the reason */
+        return;
+    }
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(dir)) != NULL)
+        g_ptr_array_add(names, g_build_filename(path, name, NULL));
+    /* A stable order makes a failing run repeat the same way. */
+    g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_strcmp0);
+    for (guint i = 0; i < names->len; i++)
+        g_ptr_array_add(files, g_strdup(g_ptr_array_index(names, i)));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 1; i < argc; i++)
+        collect(argv[i], files);
+    if (files->len == 0) {
+        /* An empty corpus tests nothing: that is a failure, not a pass. */
+        printf("1..1\nnot ok 1 - no corpus files given\n");
+        return 1;
+    }
+
+    int failed = 0;
+    printf("1..%u\n", files->len);
+    for (guint i = 0; i < files->len; i++) {
+        const char *path = g_ptr_array_index(files, i);
+        g_autofree char *data = NULL;
+        gsize len = 0;
+        g_autoptr(GError) error = NULL;
+        if (!g_file_get_contents(path, &data, &len, &error)) {
+            printf("not ok %u - %s: %s\n", i + 1, path, error->message);
+            failed++;
+            continue;
+        }
+        /* A copy of exactly @len bytes, so ASan sees reads past the end as libFuzzer would. */
+        g_autofree guint8 *copy = g_memdup2(data, len);
+        fflush(stdout);
+        LLVMFuzzerTestOneInput(copy, len);
+        printf("ok %u - %s (%zu bytes)\n", i + 1, path, (size_t)len);
+    }
+    return failed == 0 ? 0 : 1;
+}
