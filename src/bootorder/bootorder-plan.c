@@ -1,9 +1,239 @@
-/* bootorder-plan.c: not yet written (issue: boot order). */
+/* bootorder-plan.c: the boot-order stage of the planner.
+ *
+ * Gives every device the bootindex libvirt 9.0 gives it (boot-legacy.c), its
+ * OpenFirmware path (of-path.c), sorts the entries as QEMU does
+ * (add_boot_device_path: ascending bootindex) and appends HALT, since libvirt
+ * always passes -boot strict=on.  Also records the boot menu (-boot menu=,
+ * splash-time= → fw_cfg etc/boot-menu-wait) and, on ARM virt, the device-tree
+ * nodes of the boot entries.
+ */
 #include "bootorder-plan.h"
+
+#include <string.h>
+
+#include "boot-legacy.h"
+#include "fdt-nodes.h"
+#include "fwneg-error.h"
+#include "of-path.h"
+
+#define KERNEL_HEADER_BYTES 8192
+
+/* QEMU's ROM name for x86 -kernel (hw/i386/x86.c x86_load_linux): a bzImage
+ * ("HdrS" at 0x202) gets linuxboot, a multiboot image multiboot, an ELF PVH
+ * image pvh; machine types before 2.7 have no fw_cfg DMA option ROMs. */
+static char *
+kernel_rom_path(const FwnegOfContext *ctx, const char *kernel)
+{
+    gboolean dma = ctx->version_major == 0 ||
+                   (ctx->version_major > 2 || (ctx->version_major == 2 && ctx->version_minor >= 7));
+    g_autofree char *header = NULL;
+    gsize len = 0;
+    const char *rom = dma ? "linuxboot_dma.bin" : "linuxboot.bin";
+
+    if (g_file_get_contents(kernel, &header, &len, NULL)) {
+        gsize n = MIN(len, (gsize)KERNEL_HEADER_BYTES);
+        gboolean bzimage = len >= 0x206 && memcmp(header + 0x202, "HdrS", 4) == 0;
+        gboolean multiboot = FALSE;
+        for (gsize off = 0; !bzimage && off + 12 <= n && !multiboot; off += 4) {
+            guint32 magic = GUINT32_FROM_LE(*(guint32 *)(header + off));
+            guint32 flags = GUINT32_FROM_LE(*(guint32 *)(header + off + 4));
+            guint32 checksum = GUINT32_FROM_LE(*(guint32 *)(header + off + 8));
+            multiboot = magic == 0x1BADB002 && (guint32)(magic + flags + checksum) == 0;
+        }
+        if (multiboot)
+            rom = dma ? "multiboot_dma.bin" : "multiboot.bin";
+        else if (!bzimage && len >= 4 && memcmp(header, "\177ELF", 4) == 0)
+            rom = "pvh.bin";
+    }
+    return g_strdup_printf("/rom@genroms/%s", rom);
+}
+
+/* libvirt 9.0's QEMU device id for a disk (qemuAssignDeviceDiskAlias): drive
+ * addressed buses by controller-bus-[target-]unit, others by target index. */
+static char *
+disk_qemu_id(const FwnegDomain *domain, const FwnegDisk *disk)
+{
+    int controller, bus, target, unit;
+    const char *prefix = disk->bus ? disk->bus : "disk";
+
+    if (disk->alias != NULL)
+        return g_strdup(disk->alias);
+    if (disk->address.type != FWNEG_ADDRESS_PCI && disk->address.type != FWNEG_ADDRESS_USB &&
+        g_strcmp0(disk->bus, "virtio") != 0 && g_strcmp0(disk->bus, "usb") != 0 &&
+        fwneg_of_disk_drive_address(disk, &controller, &bus, &target, &unit)) {
+        gboolean lsilogic = FALSE;
+        if (g_strcmp0(disk->bus, "scsi") == 0) {
+            for (guint i = 0; domain->controllers && i < domain->controllers->len; i++) {
+                const FwnegController *c = g_ptr_array_index(domain->controllers, i);
+                if (c->type == FWNEG_CONTROLLER_SCSI && c->index == controller)
+                    lsilogic = c->model == NULL || g_str_equal(c->model, "lsilogic");
+            }
+        }
+        if (g_strcmp0(disk->bus, "scsi") != 0 || lsilogic)
+            return g_strdup_printf("%s%d-%d-%d", prefix, controller, bus, unit);
+        return g_strdup_printf("%s%d-%d-%d-%d", prefix, controller, bus, target, unit);
+    }
+    return g_strdup_printf("%s-disk%d", prefix, fwneg_disk_name_to_index(disk->target_dev));
+}
+
+static FwnegPlanBootEntry *
+entry_new(char *path, char *device, char *qemu_id, int bootindex, int floppy_unit)
+{
+    FwnegPlanBootEntry *entry = g_new0(FwnegPlanBootEntry, 1);
+    entry->path = path;
+    entry->device = device;
+    entry->qemu_id = qemu_id;
+    entry->bootindex = bootindex;
+    entry->floppy_unit = floppy_unit;
+    return entry;
+}
+
+static gint
+compare_bootindex(gconstpointer a, gconstpointer b)
+{
+    const FwnegPlanBootEntry *x = *(FwnegPlanBootEntry *const *)a;
+    const FwnegPlanBootEntry *y = *(FwnegPlanBootEntry *const *)b;
+    return (x->bootindex > y->bootindex) - (x->bootindex < y->bootindex);
+}
+
+static gboolean
+collect_entries(const FwnegOfContext *ctx, const FwnegDomain *domain, GPtrArray *entries,
+                GError **error)
+{
+    guint n_disks = domain->disks ? domain->disks->len : 0;
+    guint n_interfaces = domain->interfaces ? domain->interfaces->len : 0;
+    guint n_hostdevs = domain->hostdevs ? domain->hostdevs->len : 0;
+    g_autofree int *disk_index = g_new0(int, n_disks + 1);
+    g_autofree int *interface_index = g_new0(int, n_interfaces + 1);
+    g_autofree int *hostdev_index = g_new0(int, n_hostdevs + 1);
+
+    fwneg_boot_effective_indexes(domain, disk_index, interface_index, hostdev_index);
+
+    for (guint i = 0; i < n_disks; i++) {
+        const FwnegDisk *disk = g_ptr_array_index(domain->disks, i);
+        if (disk_index[i] <= 0)
+            continue;
+        char *path = fwneg_of_disk_path(ctx, disk, i, error);
+        if (path == NULL)
+            return FALSE;
+        gboolean floppy = g_strcmp0(disk->bus, "fdc") == 0;
+        int controller = 0, bus = 0, target = 0, unit = 0;
+        fwneg_of_disk_drive_address(disk, &controller, &bus, &target, &unit);
+        g_ptr_array_add(entries, entry_new(path, fwneg_disk_label(disk, i),
+                                           floppy ? NULL : disk_qemu_id(domain, disk),
+                                           disk_index[i], floppy ? unit : -1));
+    }
+    for (guint i = 0; i < n_interfaces; i++) {
+        const FwnegInterface *iface = g_ptr_array_index(domain->interfaces, i);
+        if (interface_index[i] <= 0)
+            continue;
+        char *path = fwneg_of_interface_path(ctx, iface, i, error);
+        if (path == NULL)
+            return FALSE;
+        /* libvirt numbers net aliases by position (qemuAssignDeviceNetAlias). */
+        char *id = iface->alias ? g_strdup(iface->alias) : g_strdup_printf("net%u", i);
+        g_ptr_array_add(entries, entry_new(path, fwneg_interface_label(iface, i), id,
+                                           interface_index[i], -1));
+    }
+    for (guint i = 0; i < n_hostdevs; i++) {
+        const FwnegHostdev *hostdev = g_ptr_array_index(domain->hostdevs, i);
+        if (hostdev_index[i] <= 0)
+            continue;
+        char *path = fwneg_of_hostdev_path(ctx, hostdev, i, "/sys", error);
+        if (path == NULL)
+            return FALSE;
+        char *label = hostdev->alias ? g_strdup(hostdev->alias)
+                                     : g_strdup_printf("hostdev[%u]", i);
+        char *id = hostdev->alias ? g_strdup(hostdev->alias) : g_strdup_printf("hostdev%u", i);
+        g_ptr_array_add(entries, entry_new(path, label, id, hostdev_index[i], -1));
+    }
+    /* The x86 -kernel option ROM takes bootindex 0 during machine init. */
+    if (domain->kernel != NULL && ctx->machine != FWNEG_BOOT_MACHINE_ARM_VIRT)
+        g_ptr_array_add(entries, entry_new(kernel_rom_path(ctx, domain->kernel), NULL, NULL, 0, -1));
+    g_ptr_array_sort(entries, compare_bootindex);
+    return TRUE;
+}
+
+/* -boot splash-time=MS becomes etc/boot-menu-wait, a little-endian u16
+ * (hw/nvram/fw_cfg.c fw_cfg_bootsplash).  libvirt reads <bootmenu timeout>
+ * only with enable='yes'. */
+static void
+plan_boot_menu(const FwnegDomain *domain, FwnegPlan *plan)
+{
+    plan->boot_menu = domain->bootmenu_enable;
+    plan->boot_menu_timeout = FWNEG_UNSET;
+    if (domain->bootmenu_enable != FWNEG_TRISTATE_YES || domain->bootmenu_timeout == FWNEG_UNSET)
+        return;
+    plan->boot_menu_timeout = domain->bootmenu_timeout;
+
+    for (guint i = 0; i < plan->fw_cfg->len; i++)
+        if (g_strcmp0(((FwnegPlanFwCfg *)g_ptr_array_index(plan->fw_cfg, i))->name,
+                      "etc/boot-menu-wait") == 0)
+            return;
+    guint16 wait = GUINT16_TO_LE((guint16)domain->bootmenu_timeout);
+    FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+    entry->name = g_strdup("etc/boot-menu-wait");
+    entry->origin = g_strdup("qemu");
+    entry->data = g_bytes_new(&wait, sizeof(wait));
+    g_ptr_array_add(plan->fw_cfg, entry);
+}
+
+static gboolean
+plan_fdt(const FwnegDomain *domain, FwnegPlan *plan, GError **error)
+{
+    g_autoptr(GBytes) dtb = NULL;
+
+    plan->has_fdt = TRUE;
+    g_free(plan->fdt_file);
+    plan->fdt_file = g_strdup(domain->dtb);
+    if (domain->dtb != NULL) {
+        g_autoptr(GError) read_error = NULL;
+        g_autoptr(GMappedFile) file = g_mapped_file_new(domain->dtb, FALSE, &read_error);
+        if (file == NULL) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: <os><dtb>%s</dtb>: %s", domain->source_name, domain->dtb,
+                        read_error->message);
+            return FALSE;
+        }
+        dtb = g_mapped_file_get_bytes(file);
+    }
+    g_autoptr(GPtrArray) nodes =
+        fwneg_fdt_boot_nodes(plan->bootorder, dtb, domain->dtb ? domain->dtb : "", error);
+    if (nodes == NULL)
+        return FALSE;
+    g_ptr_array_set_size(plan->fdt_nodes, 0);
+    for (guint i = 0; i < nodes->len; i++)
+        g_ptr_array_add(plan->fdt_nodes, g_strdup(g_ptr_array_index(nodes, i)));
+    return TRUE;
+}
 
 gboolean
 fwneg_bootorder_plan(const FwnegDomain *domain, const char *canonical_machine, FwnegPlan *plan,
                      GError **error)
 {
+    FwnegOfContext ctx;
+    g_autoptr(GPtrArray) entries =
+        g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_boot_entry_free);
+
+    if (!fwneg_of_context_init(&ctx, domain, canonical_machine, error) ||
+        !collect_entries(&ctx, domain, entries, error)) {
+        g_prefix_error(error, "%s: ", domain->source_name);
+        return FALSE;
+    }
+
+    g_ptr_array_set_size(plan->bootorder, 0);
+    for (guint i = 0; i < entries->len; i++)
+        g_ptr_array_add(plan->bootorder,
+                        g_strdup(((FwnegPlanBootEntry *)g_ptr_array_index(entries, i))->path));
+    /* libvirt 9.0 always passes strict=on; QEMU adds HALT only after an entry. */
+    plan->boot_strict = TRUE;
+    if (entries->len > 0)
+        g_ptr_array_add(plan->bootorder, g_strdup("HALT"));
+    g_clear_pointer(&plan->boot_entries, g_ptr_array_unref);
+    plan->boot_entries = g_steal_pointer(&entries);
+
+    plan_boot_menu(domain, plan);
+    if (ctx.machine == FWNEG_BOOT_MACHINE_ARM_VIRT)
+        return plan_fdt(domain, plan, error);
     return TRUE;
 }
