@@ -120,7 +120,10 @@ static void add_firmware(GString *out, const FwnegPlan *plan)
     g_ptr_array_add(lines, g_string_free(line, FALSE));
 
     if (fw->nvram_template)
-        g_ptr_array_add(lines, g_strdup_printf("nvram template %s", fw->nvram_template));
+        g_ptr_array_add(lines, g_strdup_printf("nvram template %s%s", fw->nvram_template,
+                                               fw->nvram_template_from_legacy_list
+                                                   ? " (libvirt's loader:nvram list)"
+                                                   : ""));
     if (plan->nvram_path)
         g_ptr_array_add(lines, g_strdup_printf("nvram file %s", plan->nvram_path));
     if (fw->descriptor)
@@ -202,13 +205,33 @@ static void add_roms(GString *out, const FwnegPlan *plan)
     add_lines(out, "roms", lines);
 }
 
+/* Each bootorder line beside the libvirt device it comes from (the entries
+ * hold the lines before HALT, in the same order). */
 static void add_boot(GString *out, const FwnegPlan *plan)
 {
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    guint width = 0;
+
     if (!plan->bootorder || plan->bootorder->len == 0) {
         add_line(out, "boot", "(default order)");
         return;
     }
-    add_lines(out, "boot", plan->bootorder);
+    for (guint i = 0; i < plan->bootorder->len; i++)
+        width = MAX(width, (guint)strlen(g_ptr_array_index(plan->bootorder, i)));
+    for (guint i = 0; i < plan->bootorder->len; i++) {
+        const char *line = g_ptr_array_index(plan->bootorder, i);
+        const FwnegPlanBootEntry *entry =
+            plan->boot_entries && i < plan->boot_entries->len
+                ? g_ptr_array_index(plan->boot_entries, i)
+                : NULL;
+
+        if (entry == NULL || g_strcmp0(entry->path, line) != 0)
+            g_ptr_array_add(lines, g_strdup(line));
+        else
+            g_ptr_array_add(lines, g_strdup_printf("%-*s  %s", (int)width, line,
+                                                   entry->device ? entry->device : "(-kernel)"));
+    }
+    add_lines(out, "boot", lines);
 }
 
 /* 8-byte entries are QEMU's and fwneg's little-endian u64 bitmaps: show the value

@@ -15,7 +15,15 @@
  *   it and then fails ("domain has SMM turned off but chosen firmware requires
  *   it"); likewise a non-raw flash image fails after the choice;
  * - firmware='bios' with no bios descriptor (Debian ships none) fails with
- *   "Unable to find any firmware to satisfy 'bios'".
+ *   "Unable to find any firmware to satisfy 'bios'";
+ * - enrolled-keys='yes' implies secure-boot='yes' (virDomainDefPostParseOs);
+ * - a manual loader no descriptor describes keeps no template in the XML, but
+ *   when libvirt creates its NVRAM (qemuPrepareNVRAM) it copies the VARS file
+ *   paired with the loader path in its loader:nvram list (qemu.conf `nvram`,
+ *   default compiled in: OVMF_CODE.fd and OVMF_CODE.secboot.fd -> OVMF_VARS.fd,
+ *   AAVMF_CODE.fd -> AAVMF_VARS.fd, AAVMF32_CODE.fd -> AAVMF32_VARS.fd), and
+ *   refuses to start with "unable to find any master var store" when the path
+ *   is not listed.  fwneg reports that VARS file as the template.
  * fwneg's own additions: a candidate that passes libvirt's checks but whose
  * files do not exist is skipped with a reason, and every loser keeps its reason.
  */
@@ -234,7 +242,11 @@ libvirt_mismatch(const FwnegDomain *domain, const char *machine, const FwnegFirm
         !fwneg_firmware_descriptor_has_feature(desc, "acpi-s4"))
         return g_strdup("suspend-to-disk enabled but descriptor lacks feature acpi-s4");
 
-    if ((reason = tristate_feature_mismatch(domain->fw_secure_boot, desc, "secure-boot")) != NULL)
+    /* libvirt's post-parse turns enrolled-keys='yes' into secure-boot='yes' too. */
+    FwnegTristate secure_boot = domain->fw_enrolled_keys == FWNEG_TRISTATE_YES
+                                    ? FWNEG_TRISTATE_YES
+                                    : domain->fw_secure_boot;
+    if ((reason = tristate_feature_mismatch(secure_boot, desc, "secure-boot")) != NULL)
         return reason;
     if ((reason = tristate_feature_mismatch(domain->fw_enrolled_keys, desc, "enrolled-keys")) != NULL)
         return reason;
@@ -356,6 +368,85 @@ fill_user_loader(FwnegFirmwareChoice *choice, const FwnegDomain *domain)
                                                                : (pflash ? "raw" : NULL));
     choice->nvram_template = g_strdup(domain->nvram.template);
     choice->nvram_template_format = g_strdup(domain->nvram.template_format);
+}
+
+/* Does libvirt create an NVRAM file for this manual loader at start?  Its
+ * post-parse gives a read-only pflash loader (not stateless) a default NVRAM
+ * path; an explicit <nvram> path counts too, unless that file already exists
+ * (then nothing is copied). */
+static gboolean
+manual_loader_creates_nvram(const FwnegDomain *domain, const FwnegOptions *options)
+{
+    if (domain->nvram.path != NULL)
+        return !host_file_exists(options, domain->nvram.path);
+    return g_strcmp0(domain->loader.type, "pflash") == 0 &&
+           domain->loader.readonly == FWNEG_TRISTATE_YES &&
+           domain->loader.stateless != FWNEG_TRISTATE_YES;
+}
+
+/* The VARS file paired with @loader_path (string compare, as libvirt does). */
+static char *
+legacy_nvram_for(const GPtrArray *list, const char *loader_path)
+{
+    for (guint i = 0; i < list->len; i++) {
+        g_auto(GStrv) pair = g_strsplit(g_ptr_array_index(list, i), ":", 2);
+        if (pair[0] != NULL && pair[1] != NULL && g_strcmp0(pair[0], loader_path) == 0)
+            return g_strdup(pair[1]);
+    }
+    return NULL;
+}
+
+static char *
+legacy_loaders(const GPtrArray *list)
+{
+    g_autoptr(GPtrArray) loaders = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < list->len; i++) {
+        const char *item = g_ptr_array_index(list, i);
+        const char *colon = strchr(item, ':');
+        g_ptr_array_add(loaders, colon ? g_strndup(item, colon - item) : g_strdup(item));
+    }
+    return join_strings(loaders);
+}
+
+/* qemuPrepareNVRAM of libvirt 9.0 for a manual loader without a template. */
+static gboolean
+fill_legacy_nvram_template(FwnegFirmwareChoice *choice, const FwnegDomain *domain,
+                           const FwnegOptions *options, GError **error)
+{
+    if (choice->nvram_template != NULL || !manual_loader_creates_nvram(domain, options))
+        return TRUE;
+    const char *list_name = options->legacy_nvram != NULL
+                                ? "the legacy-nvram list of fwneg's config"
+                                : "libvirt's built-in loader:nvram list";
+    g_autoptr(GPtrArray) list = fwneg_options_legacy_nvram(options);
+    g_autofree char *vars = legacy_nvram_for(list, domain->loader.path);
+    if (vars == NULL) {
+        g_autofree char *loaders = legacy_loaders(list);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "unable to find any master var store for loader: %s (libvirt 9.0 refuses "
+                    "to start the guest: no firmware descriptor both matches this guest and names "
+                    "this exact path as its executable (compared as a string, symlinks are not "
+                    "resolved), and %s has only: %s); add <nvram template='…'/> naming the matching VARS "
+                    "file, or use a loader path a descriptor names (fwneg explain lists them)",
+                    domain->loader.path, list_name, loaders);
+        return FALSE;
+    }
+    if (!host_file_exists(options, vars)) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "NVRAM template %s for loader %s (from %s) does not exist: libvirt 9.0 "
+                    "fails to start the guest (\"Failed to open file\"); install the firmware "
+                    "package that ships it or add <nvram template='…'/>",
+                    vars, domain->loader.path, list_name);
+        return FALSE;
+    }
+    choice->nvram_template = g_steal_pointer(&vars);
+    choice->nvram_template_from_legacy_list = TRUE;
+    g_ptr_array_add(choice->warnings,
+                    g_strdup_printf("no firmware descriptor describes loader %s: libvirt 9.0 "
+                                    "copies its NVRAM from %s (%s) but names no template in the "
+                                    "domain XML",
+                                    domain->loader.path, choice->nvram_template, list_name));
+    return TRUE;
 }
 
 static void
@@ -491,6 +582,11 @@ fwneg_firmware_select(const FwnegDomain *domain, const char *canonical_machine, 
         }
         if (!manual_loader_needs_lookup(domain, options)) {
             fill_user_loader(choice, domain);
+            if (!fill_legacy_nvram_template(choice, domain, options, error)) {
+                if (choice_out != NULL)
+                    *choice_out = g_steal_pointer(&choice);
+                return NULL;
+            }
             return g_steal_pointer(&choice);
         }
     }
@@ -542,12 +638,14 @@ fwneg_firmware_select(const FwnegDomain *domain, const char *canonical_machine, 
                 *choice_out = g_steal_pointer(&choice);
             return NULL;
         }
-        /* Manual loader without a matching descriptor: libvirt keeps it as given. */
+        /* Manual loader without a matching descriptor: libvirt keeps it as given and
+         * takes the NVRAM from its loader:nvram list. */
         fill_user_loader(choice, domain);
-        g_ptr_array_add(choice->warnings,
-                        g_strdup_printf("no firmware descriptor describes loader %s: libvirt uses "
-                                        "it without a known NVRAM template (qemu.conf nvram list)",
-                                        domain->loader.path));
+        if (!fill_legacy_nvram_template(choice, domain, options, error)) {
+            if (choice_out != NULL)
+                *choice_out = g_steal_pointer(&choice);
+            return NULL;
+        }
         return g_steal_pointer(&choice);
     }
 

@@ -38,6 +38,9 @@ typedef struct {
     GPtrArray *features; /* char*: the chosen descriptor's features */
     GPtrArray *rejected; /* FwnegRejection*, in candidate order */
     gboolean requires_smm;   /* chosen descriptor needs <smm state='on'/> + secure pflash */
+    /* nvram_template comes from libvirt's loader:nvram list (options' legacy-nvram):
+     * libvirt copies the NVRAM from it but its live XML names no template. */
+    gboolean nvram_template_from_legacy_list;
     GPtrArray *warnings;     /* char* */
 } FwnegFirmwareChoice;
 
@@ -55,7 +58,10 @@ gboolean fwneg_firmware_matches(const FwnegDomain *domain, const char *canonical
 /* Select the firmware.  @entries from fwneg_descriptor_store_load().  When nothing
  * matches and autoselection was requested: FWNEG_ERROR_UNSATISFIABLE whose message
  * lists every candidate with its reason; *choice_out still receives the choice with
- * its `rejected` list filled so `explain` can print it.  Returns the choice or NULL. */
+ * its `rejected` list filled so `explain` can print it.  A <loader> that no
+ * descriptor describes gets its NVRAM template from the loader:nvram list
+ * (fwneg_options_legacy_nvram) when libvirt would create its NVRAM, and is
+ * FWNEG_ERROR_UNSATISFIABLE when the list lacks it.  Returns the choice or NULL. */
 FwnegFirmwareChoice *fwneg_firmware_select(const FwnegDomain *domain,
                                            const char *canonical_machine, GPtrArray *entries,
                                            const FwnegOptions *options,

@@ -5,6 +5,9 @@
  * plus fwneg's documented existence check.
  */
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "descriptor-store.h"
 #include "firmware-match.h"
@@ -50,6 +53,7 @@ typedef struct {
     const char *loader_path, *loader_type;
     FwnegTristate loader_readonly, loader_secure, loader_stateless;
     const char *nvram_template;
+    const char *nvram_path;
     const char *launch_security;
     gint64 sev_policy;
 
@@ -63,6 +67,7 @@ typedef struct {
     /* a rejection that must be present: "NAME: reason" (exact) */
     const char *rejection;
     const char *warning_substring;
+    gboolean from_legacy_list; /* template taken from libvirt's loader:nvram list */
 } MatchCase;
 
 #define OK (-1)
@@ -184,20 +189,72 @@ static const MatchCase cases[] = {
       .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
       .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", .interface = "uefi",
       .error_code = OK },
-    { .label = "manual loader without descriptor: used as given",
+    { .label = "manual 2M loader without descriptor: NVRAM from libvirt's built-in list",
       .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE.fd",
       .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES, .descriptor = NULL,
-      .executable = "/usr/share/OVMF/OVMF_CODE.fd", .interface = "uefi", .error_code = OK,
+      .executable = "/usr/share/OVMF/OVMF_CODE.fd",
+      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd", .interface = "uefi", .error_code = OK,
       .rejection = "60-edk2-x86_64.json: loader /usr/share/OVMF/OVMF_CODE.fd is not the "
                    "descriptor's executable /usr/share/OVMF/OVMF_CODE_4M.fd",
-      .warning_substring = "no firmware descriptor describes loader /usr/share/OVMF/OVMF_CODE.fd" },
-    { .label = "manual loader secure=yes on a non-SMM build: falls back",
+      .warning_substring = "no firmware descriptor describes loader /usr/share/OVMF/OVMF_CODE.fd: "
+                           "libvirt 9.0 copies its NVRAM from /usr/share/OVMF/OVMF_VARS.fd "
+                           "(libvirt's built-in loader:nvram list)",
+      .from_legacy_list = TRUE },
+    { .label = "manual 2M secboot loader: the built-in list pairs it with OVMF_VARS.fd too",
+      .arch = "x86_64", .machine = "pc-q35-7.2",
+      .loader_path = "/usr/share/OVMF/OVMF_CODE.secboot.fd", .loader_type = "pflash",
+      .loader_readonly = FWNEG_TRISTATE_YES, .descriptor = NULL,
+      .executable = "/usr/share/OVMF/OVMF_CODE.secboot.fd",
+      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd", .interface = "uefi", .error_code = OK,
+      .from_legacy_list = TRUE },
+    { .label = "manual AAVMF32 loader on aarch64: 60-edk2-arm is for arm, list has it",
+      .arch = "aarch64", .machine = "virt-7.2", .loader_path = "/usr/share/AAVMF/AAVMF32_CODE.fd",
+      .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES, .descriptor = NULL,
+      .executable = "/usr/share/AAVMF/AAVMF32_CODE.fd",
+      .nvram_template_out = "/usr/share/AAVMF/AAVMF32_VARS.fd", .interface = "uefi",
+      .error_code = OK, .from_legacy_list = TRUE,
+      .rejection = "60-edk2-arm.json: architecture aarch64 not among targets (arm: virt-*)" },
+    { .label = "manual 4M secboot loader on pc: no descriptor (q35 only), not listed",
+      .arch = "x86_64", .machine = "pc-i440fx-7.2",
+      .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", .loader_type = "pflash",
+      .loader_readonly = FWNEG_TRISTATE_YES, .error_code = FWNEG_ERROR_UNSATISFIABLE,
+      .error_prefix = "unable to find any master var store for loader: "
+                      "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd (libvirt 9.0 refuses to start",
+      .rejection = "50-edk2-x86_64-secure.json: machine pc-i440fx-7.2 not matched by targets "
+                   "(x86_64: pc-q35-*)" },
+    { .label = "manual loader secure=yes on a non-SMM build: no descriptor, not listed",
       .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.fd",
       .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES,
-      .loader_secure = FWNEG_TRISTATE_YES, .descriptor = NULL,
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.fd", .interface = "uefi", .error_code = OK,
+      .loader_secure = FWNEG_TRISTATE_YES, .smm = FWNEG_TRISTATE_YES,
+      .error_code = FWNEG_ERROR_UNSATISFIABLE,
+      .error_prefix = "unable to find any master var store for loader: "
+                      "/usr/share/OVMF/OVMF_CODE_4M.fd",
       .rejection = "60-edk2-x86_64.json: loader secure='yes' (pflash writes restricted to SMM) "
                    "but descriptor lacks feature requires-smm" },
+    { .label = "manual loader whose NVRAM file exists: nothing is copied, no template",
+      .arch = "x86_64", .machine = "pc-i440fx-7.2",
+      .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", .loader_type = "pflash",
+      .loader_readonly = FWNEG_TRISTATE_YES, .nvram_path = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+      .descriptor = NULL, .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+      .nvram_template_out = NULL, .interface = "uefi", .error_code = OK },
+    { .label = "writable pflash with a new NVRAM path: no descriptor lookup, list applies",
+      .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE.fd",
+      .loader_type = "pflash", .nvram_path = "/var/lib/libvirt/qemu/nvram/new_VARS.fd",
+      .descriptor = NULL, .executable = "/usr/share/OVMF/OVMF_CODE.fd",
+      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd", .interface = "uefi",
+      .error_code = OK, .from_legacy_list = TRUE },
+    { .label = "stateless read-only pflash: no NVRAM, so no list lookup",
+      .arch = "x86_64", .machine = "pc-i440fx-7.2",
+      .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", .loader_type = "pflash",
+      .loader_readonly = FWNEG_TRISTATE_YES, .loader_stateless = FWNEG_TRISTATE_YES,
+      .descriptor = NULL, .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+      .nvram_template_out = NULL, .interface = "uefi", .error_code = OK },
+    { .label = "enrolled-keys=yes alone implies secure-boot=yes (libvirt post-parse)",
+      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
+      .enrolled_keys = FWNEG_TRISTATE_YES, .descriptor = "40-edk2-x86_64-secure-enrolled.json",
+      .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", .interface = "uefi",
+      .error_code = OK },
     { .label = "manual loader with template: no lookup at all",
       .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
       .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES,
@@ -240,6 +297,8 @@ domain_for_case(const MatchCase *c)
     domain->loader.secure = c->loader_secure;
     domain->loader.stateless = c->loader_stateless;
     domain->nvram.template = g_strdup(c->nvram_template);
+    domain->nvram.path = g_strdup(c->nvram_path);
+    domain->nvram.present = c->nvram_template != NULL || c->nvram_path != NULL;
     domain->launch_security = g_strdup(c->launch_security);
     domain->sev_policy = c->launch_security ? c->sev_policy : FWNEG_UNSET;
     return domain;
@@ -314,8 +373,10 @@ test_table(Fixture *fx, gconstpointer data)
             g_assert_cmpstr(seen->executable, ==, c->executable);
             g_assert_cmpstr(seen->interface, ==, c->interface);
         }
-        if (c->error_code == OK)
+        if (c->error_code == OK) {
             g_assert_cmpstr(seen->nvram_template, ==, c->nvram_template_out);
+            g_assert_cmpint(seen->nvram_template_from_legacy_list, ==, c->from_legacy_list);
+        }
         if (c->rejection != NULL && !has_rejection(seen, c->rejection))
             g_error("%s: rejection '%s' not found", c->label, c->rejection);
         if (c->warning_substring != NULL && !has_warning(seen, c->warning_substring))
@@ -445,6 +506,159 @@ test_matches_directly(Fixture *fx, gconstpointer data)
     g_assert_cmpstr(reason2, ==, "machine pc-q35-7.2 not matched by targets (aarch64: virt-*)");
 }
 
+/* A manual read-only pflash loader on i440fx, no template: the list decides. */
+static FwnegDomain *
+pc_manual_loader(const char *path)
+{
+    FwnegDomain *domain = fwneg_domain_new();
+    domain->name = g_strdup("guest");
+    domain->source_name = g_strdup("guest.xml");
+    domain->arch = g_strdup("x86_64");
+    domain->loader.path = g_strdup(path);
+    domain->loader.type = g_strdup("pflash");
+    domain->loader.readonly = FWNEG_TRISTATE_YES;
+    return domain;
+}
+
+static gboolean
+load_config_text(FwnegOptions *options, const char *text, GError **error)
+{
+    g_autofree char *path = NULL;
+    int fd = g_file_open_tmp("fwneg-match-XXXXXX.conf", &path, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    gboolean ok = fwneg_options_load_config(options, path, TRUE, error);
+    g_unlink(path);
+    return ok;
+}
+
+static void
+test_legacy_nvram_config(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(FwnegDomain) domain = pc_manual_loader("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd");
+    g_autoptr(GError) error = NULL;
+
+    /* The default (libvirt's built-in list) lacks the 4M images. */
+    g_autoptr(FwnegFirmwareChoice) failed = NULL;
+    g_assert_null(fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, fx->options,
+                                        &failed, &error));
+    g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
+    g_assert_nonnull(strstr(error->message, "libvirt's built-in loader:nvram list has only: "
+                                            "/usr/share/OVMF/OVMF_CODE.fd, "
+                                            "/usr/share/OVMF/OVMF_CODE.secboot.fd, "
+                                            "/usr/share/AAVMF/AAVMF_CODE.fd, "
+                                            "/usr/share/AAVMF/AAVMF32_CODE.fd)"));
+    g_assert_nonnull(failed);
+    g_assert_cmpstr(failed->executable, ==, "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd");
+    g_clear_error(&error);
+
+    /* qemu.conf nvram=[…] on that host: the config's list replaces the built-in one. */
+    g_assert_true(load_config_text(fx->options,
+                                   "[fwneg]\nlegacy-nvram=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd:"
+                                   "/usr/share/OVMF/OVMF_VARS_4M.fd;\n",
+                                   &error));
+    g_assert_no_error(error);
+    g_autoptr(FwnegFirmwareChoice) choice =
+        fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, fx->options, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(choice->nvram_template, ==, "/usr/share/OVMF/OVMF_VARS_4M.fd");
+    g_assert_true(choice->nvram_template_from_legacy_list);
+    g_assert_true(has_warning(choice, "(the legacy-nvram list of fwneg's config)"));
+
+    /* The replaced list no longer knows OVMF_CODE.fd. */
+    g_autoptr(FwnegDomain) code_2m = pc_manual_loader("/usr/share/OVMF/OVMF_CODE.fd");
+    g_autoptr(FwnegFirmwareChoice) none = NULL;
+    g_assert_null(fwneg_firmware_select(code_2m, "pc-i440fx-7.2", fx->entries, fx->options, &none,
+                                        &error));
+    g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
+    g_assert_true(g_str_has_prefix(error->message, "unable to find any master var store for "
+                                                   "loader: /usr/share/OVMF/OVMF_CODE.fd"));
+    g_clear_error(&error);
+}
+
+static void
+test_legacy_nvram_config_edge_cases(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FwnegDomain) domain = pc_manual_loader("/usr/share/OVMF/OVMF_CODE.fd");
+
+    /* Empty list (qemu.conf nvram set while descriptors exist): nothing is listed. */
+    g_autoptr(FwnegOptions) empty = fwneg_options_new();
+    empty->sysroot = g_strdup(fx->options->sysroot);
+    g_assert_true(load_config_text(empty, "[fwneg]\nlegacy-nvram=\n", &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(empty->legacy_nvram);
+    g_assert_cmpuint(empty->legacy_nvram->len, ==, 0);
+    g_assert_null(fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, empty, NULL, &error));
+    g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
+    g_assert_nonnull(strstr(error->message, "the legacy-nvram list of fwneg's config has only: none"));
+    g_clear_error(&error);
+
+    /* A VARS file that does not exist: libvirt fails to open it at start. */
+    g_autoptr(FwnegOptions) missing = fwneg_options_new();
+    missing->sysroot = g_strdup(fx->options->sysroot);
+    g_assert_true(load_config_text(missing,
+                                   "[fwneg]\nlegacy-nvram=/usr/share/OVMF/OVMF_CODE.fd:"
+                                   "/usr/share/OVMF/NO_SUCH_VARS.fd\n",
+                                   &error));
+    g_assert_null(fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, missing, NULL, &error));
+    g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
+    g_assert_true(g_str_has_prefix(error->message, "NVRAM template /usr/share/OVMF/NO_SUCH_VARS.fd "
+                                                   "for loader /usr/share/OVMF/OVMF_CODE.fd (from "
+                                                   "the legacy-nvram list of fwneg's config) does "
+                                                   "not exist"));
+    g_clear_error(&error);
+
+    /* Malformed items are refused like libvirt's "Invalid nvram format". */
+    const char *const bad[] = {
+        "[fwneg]\nlegacy-nvram=/usr/share/OVMF/OVMF_CODE.fd\n",
+        "[fwneg]\nlegacy-nvram=/a:/b:/c\n",
+        "[fwneg]\nlegacy-nvram=/a:relative\n",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(FwnegOptions) options = fwneg_options_new();
+        g_assert_false(load_config_text(options, bad[i], &error));
+        g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT);
+        g_assert_nonnull(strstr(error->message, "legacy-nvram: '"));
+        g_assert_nonnull(strstr(error->message, "is not LOADER:VARS"));
+        g_assert_null(options->legacy_nvram);
+        g_clear_error(&error);
+    }
+
+    /* The built-in default, as the options report it. */
+    g_autoptr(FwnegOptions) defaults = fwneg_options_new();
+    g_autoptr(GPtrArray) list = fwneg_options_legacy_nvram(defaults);
+    g_assert_cmpuint(list->len, ==, 4);
+    g_assert_cmpstr(g_ptr_array_index(list, 1), ==,
+                    "/usr/share/OVMF/OVMF_CODE.secboot.fd:/usr/share/OVMF/OVMF_VARS.fd");
+}
+
+static void
+test_enrolled_keys_implies_secure_boot(Fixture *fx, gconstpointer data)
+{
+    /* A (broken) build with enrolled keys but no secure-boot feature. */
+    const char *json =
+        "{\"interface-types\": [\"uefi\"], \"mapping\": {\"device\": \"flash\", "
+        "\"executable\": {\"filename\": \"/usr/share/OVMF/OVMF_CODE_4M.fd\", \"format\": "
+        "\"raw\"}, \"nvram-template\": {\"filename\": \"/usr/share/OVMF/OVMF_VARS_4M.fd\", "
+        "\"format\": \"raw\"}}, \"targets\": [{\"architecture\": \"x86_64\", "
+        "\"machines\": [\"pc-q35-*\"]}], \"features\": [\"enrolled-keys\"]}";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FwnegFirmwareDescriptor) desc = fwneg_firmware_descriptor_parse(
+        "/etc/qemu/firmware/10-keys-only.json", json, strlen(json), &error);
+    g_assert_no_error(error);
+    g_autoptr(FwnegDomain) domain = fwneg_domain_new();
+    domain->arch = g_strdup("x86_64");
+    domain->firmware = FWNEG_OS_FIRMWARE_EFI;
+    domain->fw_enrolled_keys = FWNEG_TRISTATE_YES;
+    g_autofree char *reason = NULL;
+    g_assert_false(fwneg_firmware_matches(domain, "pc-q35-7.2", desc, fx->options, &reason));
+    g_assert_cmpstr(reason, ==, "secure-boot requested 'yes' but descriptor lacks feature secure-boot");
+    domain->fw_enrolled_keys = FWNEG_TRISTATE_ABSENT;
+    g_assert_true(fwneg_firmware_matches(domain, "pc-q35-7.2", desc, fx->options, NULL));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -456,5 +670,11 @@ main(int argc, char **argv)
                test_masked_broken_igvm, fixture_teardown);
     g_test_add("/firmware-match/matches", Fixture, NULL, fixture_setup, test_matches_directly,
                fixture_teardown);
+    g_test_add("/firmware-match/legacy-nvram-config", Fixture, NULL, fixture_setup,
+               test_legacy_nvram_config, fixture_teardown);
+    g_test_add("/firmware-match/legacy-nvram-edge-cases", Fixture, NULL, fixture_setup,
+               test_legacy_nvram_config_edge_cases, fixture_teardown);
+    g_test_add("/firmware-match/enrolled-keys-implies-secure-boot", Fixture, NULL, fixture_setup,
+               test_enrolled_keys_implies_secure_boot, fixture_teardown);
     return g_test_run();
 }
