@@ -22,7 +22,7 @@ typedef struct {
     char *sysroot;            /* resolve host paths inside this dir; NULL = "/" */
     char *xdg_config_home;    /* for $XDG_CONFIG_HOME/qemu/firmware; NULL = skip */
     gboolean no_cache;        /* do not read or write the probe cache */
-    char *rom_sets_dir;       /* ROM set descriptors (data/firmware.d); NULL = FWNEG_DATADIR/firmware.d */
+    char *rom_sets_dir;       /* ROM sets (rom-*.json); NULL = DATA_DIR/firmware.d */
     gboolean uefi_virtio_net_without_rom; /* default policy: virtio-net on UEFI gets no ROM */
     /* libvirt's qemu.conf `nvram` list: "LOADER:VARS" pairs consulted when a
      * <loader> has no descriptor and no NVRAM template; NULL = libvirt 9.0's

@@ -18,6 +18,11 @@ char *fwneg_record_path(const char *state_dir, const char *uuid);
 /* Write @plan as the record of its VM (plan->uuid), atomically. */
 gboolean fwneg_record_write(const char *state_dir, const FwnegPlan *plan, GError **error);
 
+/* Commit a VM (what `fwneg record` and the hook do): copy every ROM of @plan
+ * into the store (STATE_DIR/roms/<sha256>, refusing a file whose bytes changed
+ * since planning), set each ROM's store_file, then write the record. */
+gboolean fwneg_record_commit(const char *state_dir, FwnegPlan *plan, GError **error);
+
 /* Parse fwneg-plan/1 JSON back into a plan (the inverse of fwneg_plan_to_json). */
 FwnegPlan *fwneg_plan_from_json(const char *data, gsize len, const char *source_name,
                                 GError **error);

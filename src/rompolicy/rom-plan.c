@@ -1,9 +1,296 @@
-/* rom-plan.c: not yet written (issue: NIC ROM policy). */
+/* rom-plan.c: the option-ROM stage of the planner.  For every NIC (and the
+ * primary video device's VGA BIOS) decide the ROM file by the chosen policy,
+ * and say what QEMU will make of it: the RAM block name and size, the file
+ * size and its sha256.
+ *
+ * Policies:
+ *   qemu     QEMU 7.2's own default romfile per device, with the machine-type
+ *            compat rules, found where QEMU looks (its firmware path, or
+ *            --rom-dir), so predictions can be checked against QEMU itself.
+ *   default  the ROM sets of data/firmware.d: architecture- and
+ *            interface-aware, no x86 ROM in a guest of another architecture
+ *            unless a set for it exists; search path /usr/share/qemu-TARGET
+ *            first, then QEMU's firmware path (or --rom-dir).
+ * Both respect the guest's own <rom file=…>, bar='off' and enabled='no'.
+ */
 #include "rom-plan.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fwneg-config.h"
+#include "fwneg-error.h"
+#include "rom-devices.h"
+#include "rom-image.h"
+#include "rom-set.h"
+#include "rom-store.h"
+
+typedef struct {
+    const FwnegDomain *domain;
+    const FwnegOptions *options;
+    const char *machine;
+    const char *interface; /* firmware interface of the plan: bios | uefi | NULL */
+    gboolean qemu_policy;
+    GPtrArray *search_dirs; /* host paths */
+    GPtrArray *sets;        /* FwnegRomSet* */
+    FwnegRomHashCache *cache;
+    const char *state_dir;
+    FwnegPlan *plan;
+} RomPlanContext;
+
+char *
+fwneg_rom_sets_dir(const FwnegOptions *options)
+{
+    if (options->rom_sets_dir != NULL)
+        return g_strdup(options->rom_sets_dir);
+    return g_build_filename(options->data_dir ? options->data_dir : FWNEG_DATADIR, "firmware.d",
+                            NULL);
+}
+
+GPtrArray *
+fwneg_rom_search_path(const FwnegOptions *options, const char *arch, gboolean qemu_policy)
+{
+    if (options->rom_dirs != NULL) {
+        GPtrArray *dirs = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < options->rom_dirs->len; i++)
+            g_ptr_array_add(dirs, g_strdup(g_ptr_array_index(options->rom_dirs, i)));
+        return dirs;
+    }
+    GPtrArray *dirs = fwneg_options_qemu_firmware_path(options);
+    const char *target = fwneg_arch_to_qemu_target(arch);
+    /* The per-architecture directory first (Debian bug #1095073's proposal);
+     * QEMU itself has no per-target search, so the qemu policy skips it. */
+    if (!qemu_policy && target != NULL)
+        g_ptr_array_insert(dirs, 0, g_strdup_printf("/usr/share/qemu-%s", target));
+    return dirs;
+}
+
+/* Where QEMU would find @name: as given when absolute, else the first search
+ * directory that has it.  The default policy takes any directory entry (so a
+ * broken link is reported, not skipped); QEMU's own lookup (access R_OK) skips
+ * unreadable entries, which the qemu policy mirrors. */
+static char *
+find_rom_file(const RomPlanContext *ctx, const char *name)
+{
+    if (g_path_is_absolute(name))
+        return g_strdup(name);
+    for (guint i = 0; i < ctx->search_dirs->len; i++) {
+        g_autofree char *host = g_build_filename(g_ptr_array_index(ctx->search_dirs, i), name,
+                                                 NULL);
+        g_autofree char *real = fwneg_options_sysroot_path(ctx->options, host);
+        struct stat st;
+        if (ctx->qemu_policy ? access(real, R_OK) == 0 : lstat(real, &st) == 0)
+            return g_steal_pointer(&host);
+    }
+    return NULL;
+}
+
+static char *
+search_path_text(const RomPlanContext *ctx)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    for (guint i = 0; i < ctx->search_dirs->len; i++)
+        g_string_append_printf(text, "%s%s", i ? ", " : "",
+                               (char *)g_ptr_array_index(ctx->search_dirs, i));
+    return g_strdup(text->str);
+}
+
+static FwnegPlanRom *
+rom_entry_new(const char *device, const char *model, const char *qemu_id, int interface_index)
+{
+    FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
+    rom->device = g_strdup(device);
+    rom->model = g_strdup(model);
+    rom->qemu_id = g_strdup(qemu_id);
+    rom->interface_index = interface_index;
+    rom->file_size = -1;
+    rom->rombar = TRUE;
+    return rom;
+}
+
+/* Fill file, file size, sha256, RAM block name and size for @file_name. */
+static gboolean
+fill_rom(RomPlanContext *ctx, FwnegPlanRom *rom, const FwnegRomDevice *dev,
+         const FwnegAddress *address, const char *file_name, const FwnegRomSet *set,
+         gboolean strict, GError **error)
+{
+    g_autofree char *path = find_rom_file(ctx, file_name);
+    if (path == NULL) {
+        g_autofree char *dirs = search_path_text(ctx);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s (%s): ROM file %s not found in %s; install it (Debian: ipxe-qemu, "
+                    "seabios), point --rom-dir at it, or give the device <rom enabled='no'/>",
+                    rom->device, rom->model, file_name, dirs);
+        return FALSE;
+    }
+    g_autofree char *real = fwneg_options_sysroot_path(ctx->options, path);
+    g_autoptr(GError) read_error = NULL;
+    g_autoptr(FwnegRomImage) image =
+        fwneg_rom_image_read_cached(ctx->cache, real, path, &read_error);
+    if (image == NULL) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE, "%s (%s): %s", rom->device,
+                    rom->model, read_error->message);
+        return FALSE;
+    }
+    if (image->layout_error != NULL) {
+        g_autofree char *message = g_strdup_printf("%s (%s): ROM file %s: %s", rom->device,
+                                                   rom->model, path, image->layout_error);
+        /* QEMU loads any bytes; only fwneg's own choice is held to the format. */
+        if (strict) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                        "%s; replace the file or choose another ROM", message);
+            return FALSE;
+        }
+        g_ptr_array_add(ctx->plan->warnings, g_steal_pointer(&message));
+    }
+    gint64 bucket = fwneg_rom_bucket(image->file_size);
+    if (set != NULL && bucket > set->max_size) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s (%s): ROM file %s is %" G_GINT64_FORMAT " bytes, a %" G_GINT64_FORMAT
+                    "-byte ROM BAR, larger than the %" G_GINT64_FORMAT
+                    " bytes ROM set %s allows; a bigger ROM BAR would break migration of "
+                    "guests started with the set's ROMs: install a ROM that fits",
+                    rom->device, rom->model, path, image->file_size, bucket, set->max_size,
+                    set->path);
+        return FALSE;
+    }
+    rom->file = g_steal_pointer(&path);
+    rom->file_size = image->file_size;
+    rom->sha256 = g_strdup(image->sha256);
+    rom->store_file = fwneg_rom_store_lookup(ctx->state_dir, rom->sha256);
+    if (!rom->rombar)
+        return TRUE; /* fw_cfg genroms/: no BAR, no RAM block */
+    rom->size = bucket;
+    g_autofree char *why = NULL;
+    g_autofree char *dev_path = fwneg_rom_pci_dev_path(ctx->domain, address, &why);
+    if (dev_path == NULL) {
+        g_ptr_array_add(ctx->plan->warnings,
+                        g_strdup_printf("%s: RAM block name unknown: %s", rom->device, why));
+        return TRUE;
+    }
+    g_autofree char *region = fwneg_rom_region_name(dev);
+    rom->ramblock = g_strdup_printf("%s/%s", dev_path, region);
+    return TRUE;
+}
+
+static gboolean
+is_virtio_net(const FwnegRomDevice *dev)
+{
+    return g_str_has_prefix(dev->qemu_type, "virtio-net-pci");
+}
+
+/* The default policy's file for @dev, or NULL (no ROM); *set_out names the set. */
+static const char *
+default_policy_file(const RomPlanContext *ctx, const FwnegRomDevice *dev,
+                    const FwnegRomSet **set_out)
+{
+    *set_out = NULL;
+    if (ctx->options->uefi_virtio_net_without_rom && g_strcmp0(ctx->interface, "uefi") == 0 &&
+        is_virtio_net(dev))
+        return NULL; /* the firmware's own VirtioNetDxe drives it */
+    for (guint i = 0; i < ctx->sets->len; i++) {
+        const FwnegRomSet *set = g_ptr_array_index(ctx->sets, i);
+        const char *file;
+        if (!fwneg_rom_set_applies(set, ctx->domain->arch, ctx->interface))
+            continue;
+        file = g_hash_table_lookup(set->files, dev->libvirt_model);
+        if (file != NULL) {
+            *set_out = set;
+            return file;
+        }
+    }
+    return NULL;
+}
+
+static gboolean
+plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GError **error)
+{
+    const FwnegRomDevice *dev =
+        fwneg_rom_nic_device(iface->model, ctx->domain->arch, ctx->machine);
+    if (dev == NULL)
+        return TRUE; /* not a PCI NIC with a ROM BAR (usb-net, hostdev, …) */
+
+    g_autofree char *label = fwneg_interface_label(iface, index);
+    FwnegPlanRom *rom = rom_entry_new(label, dev->libvirt_model, iface->alias, (int)index);
+    g_ptr_array_add(ctx->plan->roms, rom);
+    rom->rombar = iface->rom.bar != FWNEG_TRISTATE_NO;
+
+    /* libvirt: enabled='no' and file='' both become romfile="" (no ROM at all). */
+    if (iface->rom.enabled == FWNEG_TRISTATE_NO ||
+        (iface->rom.file != NULL && iface->rom.file[0] == '\0'))
+        return TRUE;
+    if (iface->rom.file != NULL)
+        return fill_rom(ctx, rom, dev, &iface->address, iface->rom.file, NULL,
+                        !ctx->qemu_policy, error);
+    if (ctx->qemu_policy) {
+        const char *file = fwneg_rom_qemu_default_file(dev, ctx->machine);
+        return file == NULL ||
+               fill_rom(ctx, rom, dev, &iface->address, file, NULL, FALSE, error);
+    }
+    const FwnegRomSet *set = NULL;
+    const char *file = default_policy_file(ctx, dev, &set);
+    return file == NULL || fill_rom(ctx, rom, dev, &iface->address, file, set, TRUE, error);
+}
+
+/* VGA BIOS: libvirt 9.0 has no <rom> for video, so both policies predict
+ * QEMU's default file; the record still pins its size and bytes. */
+static gboolean
+plan_video(RomPlanContext *ctx, const FwnegVideo *video, guint index, GError **error)
+{
+    const FwnegRomDevice *dev = fwneg_rom_video_device(video->model, video->primary,
+                                                       ctx->domain->arch);
+    if (dev == NULL)
+        return TRUE;
+    g_autofree char *label = video->alias ? g_strdup(video->alias)
+                                          : g_strdup_printf("video[%u]", index);
+    FwnegPlanRom *rom = rom_entry_new(label, dev->qemu_type, video->alias, -1);
+    g_ptr_array_add(ctx->plan->roms, rom);
+    gboolean saved_policy = ctx->qemu_policy;
+    ctx->qemu_policy = TRUE; /* QEMU's lookup for QEMU's file */
+    gboolean ok = fill_rom(ctx, rom, dev, &video->address, dev->default_rom, NULL, FALSE, error);
+    ctx->qemu_policy = saved_policy;
+    return ok;
+}
 
 gboolean
 fwneg_rom_plan(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
                const char *canonical_machine, FwnegPlan *plan, GError **error)
 {
+    const FwnegOptions *options = inputs->options;
+    RomPlanContext ctx = {
+        .domain = domain,
+        .options = options,
+        .machine = canonical_machine,
+        .interface = plan->firmware ? plan->firmware->interface : NULL,
+        .qemu_policy = g_strcmp0(options->rom_policy, "qemu") == 0,
+        .state_dir = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR,
+        .plan = plan,
+    };
+    g_autoptr(GPtrArray) search_dirs =
+        fwneg_rom_search_path(options, domain->arch, ctx.qemu_policy);
+    g_autofree char *sets_dir = fwneg_rom_sets_dir(options);
+    g_autoptr(GPtrArray) sets = fwneg_rom_sets_load(sets_dir, NULL, plan->warnings);
+    g_autofree char *cache_file =
+        options->no_cache ? NULL
+                          : g_build_filename(ctx.state_dir, "cache", "rom-sha256.json", NULL);
+    g_autoptr(FwnegRomHashCache) cache = fwneg_rom_hash_cache_new(cache_file);
+    ctx.search_dirs = search_dirs;
+    ctx.sets = sets;
+    ctx.cache = cache;
+
+    if (!ctx.qemu_policy && sets->len == 0)
+        g_ptr_array_add(plan->warnings,
+                        g_strdup_printf("no ROM sets in %s: NICs get no option ROM (set "
+                                        "rom-sets-dir, or use --rom-policy=qemu)",
+                                        sets_dir));
+
+    for (guint i = 0; domain->interfaces != NULL && i < domain->interfaces->len; i++)
+        if (!plan_interface(&ctx, g_ptr_array_index(domain->interfaces, i), i, error))
+            return FALSE;
+    for (guint i = 0; domain->videos != NULL && i < domain->videos->len; i++)
+        if (!plan_video(&ctx, g_ptr_array_index(domain->videos, i), i, error))
+            return FALSE;
+    fwneg_rom_hash_cache_save(cache);
     return TRUE;
 }
