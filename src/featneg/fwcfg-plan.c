@@ -1,9 +1,225 @@
-/* fwcfg-plan.c: not yet written (issue: featneg fw_cfg bitmaps). */
+/* fwcfg-plan.c: the fw_cfg stage (see fwcfg-plan.h).
+ *
+ * Entries, sorted by name as QEMU (>= 2.6) orders its file directory:
+ *   - every QEMU-published feature domain offering a non-zero bitmap for the
+ *     machine type: supported (LE u64), requested (8 zero bytes) and features-ok
+ *     (one zero byte), as a paused QEMU shows them (origin "qemu");
+ *   - one file per fwneg-published file name (opt/org.fwneg/features): layout
+ *     version + one LE u64 word per domain (fwcfg-layout.h), always present so the
+ *     name set does not change with the guest's settings (origin "fwneg");
+ *   - OVMF knobs from [ovmf] (origin "fwneg").
+ * Everything is a function of the canonical machine type, the QEMU version that
+ * machine type implies, the guest config and the chosen firmware's features.
+ */
 #include "fwcfg-plan.h"
+
+#include <string.h>
+
+#include "atomic-file.h"
+#include "fwcfg-layout.h"
+#include "fwcfg-ovmf.h"
+#include "fwcfg-slots.h"
+#include "fwneg-config.h"
+#include "fwneg-error.h"
+
+char *
+fwneg_fwcfg_feature_dir(const FwnegOptions *options)
+{
+    const char *data_dir = options != NULL && options->data_dir != NULL ? options->data_dir
+                                                                       : FWNEG_DATADIR;
+    return g_build_filename(data_dir, "firmware.d", NULL);
+}
+
+static gboolean
+domain_has_ramfb(const FwnegDomain *domain)
+{
+    for (guint i = 0; domain->videos != NULL && i < domain->videos->len; i++) {
+        const FwnegVideo *video = g_ptr_array_index(domain->videos, i);
+        if (g_strcmp0(video->model, "ramfb") == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+FwnegFeatureContext *
+fwneg_fwcfg_context_new(const FwnegDomain *domain, const FwnegPlan *plan,
+                        const char *canonical_machine)
+{
+    FwnegFeatureContext *ctx = fwneg_feature_context_new(canonical_machine, plan->qemu_version);
+    const FwnegFirmwareChoice *fw = plan->firmware;
+    gboolean uefi = fw != NULL ? g_strcmp0(fw->interface, "uefi") == 0
+                               : domain->firmware == FWNEG_OS_FIRMWARE_EFI;
+
+    fwneg_feature_context_set(ctx, uefi ? "uefi" : "bios");
+    if (domain->smm == FWNEG_TRISTATE_YES || (fw != NULL && fw->requires_smm))
+        fwneg_feature_context_set(ctx, "smm");
+    if (g_strcmp0(domain->launch_security, "sev") == 0)
+        fwneg_feature_context_set(ctx, "sev");
+    if (domain->acpi)
+        fwneg_feature_context_set(ctx, "acpi");
+    if (domain->kernel != NULL)
+        fwneg_feature_context_set(ctx, "direct-kernel");
+    /* libvirt 9.0 emits -boot menu=on,splash-time=N only with enable='yes' and a
+     * timeout; QEMU then creates etc/boot-menu-wait. */
+    if (domain->bootmenu_enable == FWNEG_TRISTATE_YES && domain->bootmenu_timeout != FWNEG_UNSET)
+        fwneg_feature_context_set(ctx, "boot-menu-timeout");
+    if (domain_has_ramfb(domain))
+        fwneg_feature_context_set(ctx, "ramfb");
+    if (domain->suspend_to_mem == FWNEG_TRISTATE_YES)
+        fwneg_feature_context_set(ctx, "s3");
+    if (domain->suspend_to_disk == FWNEG_TRISTATE_YES)
+        fwneg_feature_context_set(ctx, "s4");
+    for (guint i = 0; fw != NULL && fw->features != NULL && i < fw->features->len; i++)
+        fwneg_feature_context_add_feature(ctx, g_ptr_array_index(fw->features, i));
+    return ctx;
+}
+
+static void
+add_entry(GPtrArray *entries, const char *name, const char *origin, GBytes *data)
+{
+    FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+    entry->name = g_strdup(name);
+    entry->origin = g_strdup(origin);
+    entry->data = data;
+    g_ptr_array_add(entries, entry);
+}
+
+static void
+add_qemu_domain(GPtrArray *entries, const FwnegFeatureDomain *domain, guint64 value)
+{
+    static const guint8 zero[8] = {0};
+    /* QEMU creates the triple only when it offers something (lpc_ich9.c realize). */
+    if (value == 0)
+        return;
+    add_entry(entries, domain->supported_file, "qemu", fwneg_fwcfg_le64(value));
+    add_entry(entries, domain->requested_file, "qemu", g_bytes_new(zero, 8));
+    add_entry(entries, domain->features_ok_file, "qemu", g_bytes_new(zero, 1));
+}
+
+/* One file per name fwneg-published domains use, with every domain's word. */
+static void
+add_fwneg_files(GPtrArray *entries, const FwnegFeatureData *data, const FwnegFeatureContext *ctx)
+{
+    g_autoptr(GPtrArray) files = g_ptr_array_new();
+    for (guint i = 0; i < data->domains->len; i++) {
+        const FwnegFeatureDomain *domain = g_ptr_array_index(data->domains, i);
+        if (domain->publisher == FWNEG_FEATURE_PUBLISHER_FWNEG &&
+            !g_ptr_array_find_with_equal_func(files, domain->file, g_str_equal, NULL))
+            g_ptr_array_add(files, domain->file);
+    }
+    for (guint f = 0; f < files->len; f++) {
+        const char *file = g_ptr_array_index(files, f);
+        guint64 words[FWNEG_FWCFG_MAX_WORDS] = {0};
+        guint n_words = 1;
+        for (guint i = 0; i < data->domains->len; i++) {
+            const FwnegFeatureDomain *domain = g_ptr_array_index(data->domains, i);
+            if (domain->publisher != FWNEG_FEATURE_PUBLISHER_FWNEG || strcmp(domain->file, file) != 0)
+                continue;
+            words[domain->word] = fwneg_feature_domain_evaluate(domain, ctx, NULL);
+            n_words = MAX(n_words, domain->word + 1);
+        }
+        add_entry(entries, file, "fwneg", fwneg_fwcfg_encode_words(words, n_words));
+    }
+}
+
+static gint
+compare_entries(gconstpointer a, gconstpointer b)
+{
+    const FwnegPlanFwCfg *x = *(FwnegPlanFwCfg *const *)a;
+    const FwnegPlanFwCfg *y = *(FwnegPlanFwCfg *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+/* STATE_DIR/fwcfg/<uuid>/<name>: per guest, so two guests never share a file. */
+static void
+assign_files(GPtrArray *entries, const FwnegOptions *options, const FwnegPlan *plan)
+{
+    const char *state_dir = options != NULL && options->state_dir != NULL
+                                ? options->state_dir
+                                : FWNEG_DEFAULT_STATE_DIR;
+    const char *id = plan->uuid != NULL ? plan->uuid : plan->name != NULL ? plan->name : "guest";
+    for (guint i = 0; i < entries->len; i++) {
+        FwnegPlanFwCfg *entry = g_ptr_array_index(entries, i);
+        if (g_strcmp0(entry->origin, "fwneg") == 0)
+            entry->file = g_build_filename(state_dir, FWNEG_FWCFG_STATE_SUBDIR, id, entry->name,
+                                           NULL);
+    }
+}
+
+gboolean
+fwneg_fwcfg_plan_with_data(const FwnegFeatureData *data, const FwnegDomain *domain,
+                           const FwnegOptions *options, const char *canonical_machine,
+                           FwnegPlan *plan, GError **error)
+{
+    g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(domain, plan, canonical_machine);
+    g_autoptr(GPtrArray) entries =
+        g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
+
+    for (guint i = 0; i < data->domains->len; i++) {
+        const FwnegFeatureDomain *feature_domain = g_ptr_array_index(data->domains, i);
+        if (feature_domain->publisher != FWNEG_FEATURE_PUBLISHER_QEMU)
+            continue;
+        gboolean undecidable = FALSE;
+        guint64 value = fwneg_feature_domain_evaluate(feature_domain, ctx, &undecidable);
+        if (undecidable)
+            g_ptr_array_add(plan->warnings,
+                            g_strdup_printf("fw_cfg: machine type %s has no version fwneg can "
+                                            "compare; QEMU's '%s' feature files (%s) are not "
+                                            "predicted for it",
+                                            canonical_machine, feature_domain->name,
+                                            feature_domain->supported_file));
+        add_qemu_domain(entries, feature_domain, value);
+    }
+    add_fwneg_files(entries, data, ctx);
+    if (!fwneg_fwcfg_ovmf_entries(data, options != NULL ? options->ovmf_settings : NULL, ctx,
+                                  entries, error))
+        return FALSE;
+
+    g_ptr_array_sort(entries, compare_entries);
+    for (guint i = 1; i < entries->len; i++) {
+        const FwnegPlanFwCfg *a = g_ptr_array_index(entries, i - 1);
+        const FwnegPlanFwCfg *b = g_ptr_array_index(entries, i);
+        if (strcmp(a->name, b->name) == 0) {
+            /* QEMU exits with "duplicate fw_cfg file name"; the data is wrong. */
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "fw_cfg: two entries are named '%s'; fix the feature data in %s",
+                        a->name, "firmware.d/feature-*.json");
+            return FALSE;
+        }
+    }
+    assign_files(entries, options, plan);
+    for (guint i = 0; i < entries->len; i++)
+        g_ptr_array_add(plan->fw_cfg, g_steal_pointer(&g_ptr_array_index(entries, i)));
+    g_ptr_array_set_size(entries, 0);
+
+    return fwneg_fwcfg_check_slots(data, ctx, plan, error);
+}
 
 gboolean
 fwneg_fwcfg_plan(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
                  const char *canonical_machine, FwnegPlan *plan, GError **error)
 {
+    g_autofree char *dir = fwneg_fwcfg_feature_dir(inputs->options);
+    g_autoptr(FwnegFeatureData) data = fwneg_feature_data_load_dir(dir, error);
+    if (data == NULL)
+        return FALSE;
+    return fwneg_fwcfg_plan_with_data(data, domain, inputs->options, canonical_machine, plan,
+                                      error);
+}
+
+gboolean
+fwneg_fwcfg_write_files(const FwnegPlan *plan, GError **error)
+{
+    for (guint i = 0; plan->fw_cfg != NULL && i < plan->fw_cfg->len; i++) {
+        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+        if (entry->file == NULL || entry->data == NULL)
+            continue;
+        g_autofree char *dir = g_path_get_dirname(entry->file);
+        gsize len = 0;
+        const void *bytes = g_bytes_get_data(entry->data, &len);
+        if (!fwneg_ensure_state_dir(dir, 0755, error) ||
+            !fwneg_atomic_write(entry->file, bytes, len, 0644, error))
+            return FALSE;
+    }
     return TRUE;
 }

@@ -1,0 +1,20 @@
+/* fwcfg-slots.h: the fw_cfg file slot budget.  QEMU has 32 file slots (16 on
+ * machine types <= 2.8, x-file-slots in hw_compat_2_8) and aborts on the next file
+ * ("fw_cfg_modify_file: Assertion `index < fw_cfg_file_slots(s)' failed"), so
+ * fwneg counts every file the guest will have and refuses before QEMU would. */
+#pragma once
+
+#include <glib.h>
+#include "feature-domain.h"
+#include "plan.h"
+
+G_BEGIN_DECLS
+
+/* Count QEMU's own files for the machine type and guest (data "qemu-fw-cfg-files"),
+ * genroms/ files of ROMs without a ROM BAR (plan->roms), and every plan->fw_cfg
+ * entry; set plan->fw_cfg_slots and plan->fw_cfg_slots_used.  Too many is
+ * FWNEG_ERROR_UNSATISFIABLE with the counts, the files and what to do. */
+gboolean fwneg_fwcfg_check_slots(const FwnegFeatureData *data, const FwnegFeatureContext *ctx,
+                                 FwnegPlan *plan, GError **error);
+
+G_END_DECLS
