@@ -95,6 +95,11 @@ static json_object *roms_to_json(GPtrArray *roms)
         json_object_object_add(o, "size", json_object_new_int64(rom->size));
         json_object_object_add(o, "sha256", json_string_or_null(rom->sha256));
         json_object_object_add(o, "rombar", json_object_new_boolean(rom->rombar));
+        /* fwneg extensions: RAM block size set with romsize=, the ROM store copy
+         * the device is pinned to, the QEMU device id (for -set) */
+        json_object_object_add(o, "size-pinned", json_object_new_boolean(rom->size_pinned));
+        json_object_object_add(o, "store-file", json_string_or_null(rom->store_file));
+        json_object_object_add(o, "qemu-id", json_string_or_null(rom->qemu_id));
         json_object_array_add(array, o);
     }
     return array;
