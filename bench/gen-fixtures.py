@@ -45,6 +45,7 @@ HEADER = """<domain type='qemu'>
 """
 FOOTER = """    <video>
       <model type='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
     </video>
   </devices>
 </domain>
@@ -88,9 +89,17 @@ def nic(i, address, boot=None):
 
 
 def small_domain():
+    """As libvirt defines it: the NIC and the disk each on a pcie-root-port."""
+    ports = "".join(
+        f"    <controller type='pci' index='{1 + r}' model='pcie-root-port'>\n"
+        f"      <target chassis='{1 + r}' port='0x{0x10 + r:x}'/>\n"
+        f"      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' "
+        f"function='0x{r:x}'{mf}/>\n    </controller>\n"
+        for r, mf in ((0, " multifunction='on'"), (1, "")))
     return (HEADER.format(name="bench-small", uuid="6f1c4ad2-2b1e-4d5e-9a3c-5f0e3b7a9c01",
                           memory=2048)
-            + disk(0, None, boot=1) + nic(0, None, boot=2) + FOOTER)
+            + "    <controller type='pci' index='0' model='pcie-root'/>\n" + ports
+            + disk(0, pci(2, 0), boot=1) + nic(0, pci(1, 0), boot=2) + FOOTER)
 
 
 def large_domain():
