@@ -113,6 +113,27 @@ static void add_flash(GString *out, const FwnegPlan *plan, const FwnegFirmwareCh
         add_option(out, "-global", "driver=cfi.pflash01,property=secure,value=on");
 }
 
+/* fwneg's own fw_cfg files (origin "fwneg"): -fw_cfg name=NAME,file=PATH, the
+ * shape libvirt 9.0 gives <sysinfo type='fwcfg'> file entries.  QEMU reads the
+ * file once at start; `fwneg plan` writes it before printing these lines.  A ','
+ * in the path is doubled (QemuOpts).  QEMU's own entries need no argument. */
+static void add_fw_cfg(GString *out, const FwnegPlan *plan)
+{
+    for (guint i = 0; plan->fw_cfg && i < plan->fw_cfg->len; i++) {
+        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+        g_autofree char *path = NULL;
+        g_autofree char *value = NULL;
+        g_auto(GStrv) parts = NULL;
+
+        if (g_strcmp0(entry->origin, "fwneg") != 0 || !entry->file)
+            continue;
+        parts = g_strsplit(entry->file, ",", -1);
+        path = g_strjoinv(",,", parts);
+        value = g_strdup_printf("name=%s,file=%s", entry->name, path);
+        add_option(out, "-fw_cfg", value);
+    }
+}
+
 char *fwneg_plan_to_qemu_args(const FwnegPlan *plan)
 {
     const FwnegFirmwareChoice *fw = plan->firmware;
@@ -130,10 +151,8 @@ char *fwneg_plan_to_qemu_args(const FwnegPlan *plan)
         else
             add_option(out, "-bios", fw->executable);
     }
+    add_fw_cfg(out, plan);
     /* Not emitted yet:
-     * - fw_cfg entries fwneg adds (origin "fwneg") need -fw_cfg name=NAME,file=PATH,
-     *   but the plan holds their bytes and no file to point at; QEMU's own entries
-     *   (origin "qemu") need no argument at all.
      * - per-ROM romfile=/romsize= belong to the -device options, which fwneg does
      *   not generate. */
     return g_string_free(out, FALSE);
