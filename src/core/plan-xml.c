@@ -312,6 +312,67 @@ static void apply_firmware(xmlNode *domain, const FwnegPlan *plan)
         apply_smm(domain);
 }
 
+/* ---- fwneg's fw_cfg files ---- */
+
+/* The <sysinfo type='fwcfg'> to add to: the existing one, else a new one before
+ * <os> (libvirt's own order; its schema accepts any). */
+static xmlNode *find_or_create_fwcfg_sysinfo(xmlNode *domain)
+{
+    xmlNode *after = NULL;
+    xmlNode *sysinfo;
+
+    for (xmlNode *c = domain->children; c; c = c->next) {
+        g_autofree char *type = NULL;
+
+        if (is_element(c, "os") && !c->ns)
+            break;
+        if (c->type == XML_ELEMENT_NODE)
+            after = c;
+        if (!is_element(c, "sysinfo") || c->ns)
+            continue;
+        type = (char *)xmlGetProp(c, BAD_CAST "type");
+        if (g_strcmp0(type, "fwcfg") == 0)
+            return c;
+    }
+    sysinfo = xmlNewDocNode(domain->doc, NULL, BAD_CAST "sysinfo", NULL);
+    xmlSetProp(sysinfo, BAD_CAST "type", BAD_CAST "fwcfg");
+    return insert_child(domain, after, sysinfo);
+}
+
+/* fwneg's own fw_cfg files (origin "fwneg") as libvirt (>= 6.5) takes them:
+ * <sysinfo type='fwcfg'><entry name='NAME' file='PATH'/>, which libvirt passes
+ * as -fw_cfg name=NAME,file=PATH.  An entry already there with one of these
+ * names is replaced (QEMU refuses duplicate names); other entries stay.  The
+ * files are written by `fwneg plan` before it prints this document. */
+static void apply_fw_cfg(xmlNode *domain, const FwnegPlan *plan)
+{
+    xmlNode *sysinfo = NULL;
+
+    for (guint i = 0; plan->fw_cfg && i < plan->fw_cfg->len; i++) {
+        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+        xmlNode *next;
+        xmlNode *node;
+
+        if (g_strcmp0(entry->origin, "fwneg") != 0 || !entry->file)
+            continue;
+        if (!sysinfo)
+            sysinfo = find_or_create_fwcfg_sysinfo(domain);
+        for (xmlNode *c = sysinfo->children; c; c = next) {
+            g_autofree char *name = NULL;
+
+            next = c->next;
+            if (!is_element(c, "entry") || c->ns)
+                continue;
+            name = (char *)xmlGetProp(c, BAD_CAST "name");
+            if (g_strcmp0(name, entry->name) == 0)
+                remove_node(c);
+        }
+        node = append_element(sysinfo, NULL, "entry");
+        xmlSetProp(node, BAD_CAST "name", BAD_CAST entry->name);
+        xmlSetProp(node, BAD_CAST "file", BAD_CAST entry->file);
+    }
+}
+
 /* ---- recording the plan in <metadata> ---- */
 
 static gboolean is_fwneg_element(const xmlNode *node)
@@ -544,6 +605,7 @@ char *fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain,
     }
 
     apply_firmware(root, plan);
+    apply_fw_cfg(root, plan);
     record_plan(root, plan);
 
     declaration = input_declaration(xml, xml_len);
