@@ -6,6 +6,7 @@
 #include "descriptor-store.h"
 #include "firmware-match.h"
 #include "fwneg-error.h"
+#include "fwcfg-plan.h"
 
 typedef enum {
     OUTPUT_TEXT,
@@ -119,6 +120,11 @@ fwneg_cmd_plan(int argc, char **argv)
     /* Render fully before printing anything: on error stdout stays empty. */
     g_autofree char *document = render_plan(plan, guest, format, &error);
     if (document == NULL)
+        return fwneg_cli_report_error(error);
+    /* The plan is a query; only the outputs that point QEMU/libvirt at fwneg's
+     * fw_cfg files (xml, qemu-args) write them, before anything is printed. */
+    if ((format == OUTPUT_XML || format == OUTPUT_QEMU_ARGS) &&
+        !fwneg_fwcfg_write_files(plan, &error))
         return fwneg_cli_report_error(error);
 
     fwneg_cli_print_warnings(guest->warnings);
