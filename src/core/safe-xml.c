@@ -166,6 +166,7 @@ typedef struct {
     int dtd_line;       /* line of a DOCTYPE with an internal subset, 0 if none */
     int entity_line;    /* line of the first entity declaration, 0 if none */
     int markupdecl_line; /* line of any other declaration, 0 if none */
+    int entity_ref_line; /* line of the first reference to a non-predefined entity */
 } SafeParseState;
 
 static void
@@ -256,6 +257,18 @@ on_notation_decl(void *user_data, const xmlChar *name, const xmlChar *public_id,
     on_markup_decl(state_of(user_data), user_data);
 }
 
+/* A reference to an entity nobody declared (possible only with an external
+ * subset, which is never loaded): libxml2 would drop it silently, turning
+ * <name>a&e;</name> into "a".  Refuse it instead (hostile-input tests). */
+static void
+on_entity_reference(void *user_data, const xmlChar *name)
+{
+    SafeParseState *state = state_of(user_data);
+    if (state->entity_ref_line == 0)
+        state->entity_ref_line = current_line(user_data);
+    xmlStopParser(user_data);
+}
+
 static void
 on_external_subset(void *user_data, const xmlChar *name, const xmlChar *external_id,
                    const xmlChar *system_id)
@@ -271,6 +284,13 @@ report_parse_failure(const SafeParseState *state, const char *source_name, GErro
                     "%s: entity declarations are not allowed in domain XML (line %d); "
                     "remove the <!DOCTYPE … [ … ]> block",
                     source_name, state->entity_line);
+        return FALSE;
+    }
+    if (state->entity_ref_line != 0) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s: line %d refers to an entity; domain XML may use only &lt; &gt; &amp; "
+                    "&quot; &apos; and character references (&#…;)",
+                    source_name, state->entity_ref_line);
         return FALSE;
     }
     if (state->dtd_line != 0 || state->markupdecl_line != 0) {
@@ -327,6 +347,7 @@ fwneg_xml_parse_safe(const char *data, gsize len, gsize max_bytes, const char *s
     ctxt->sax->externalSubset = on_external_subset;
     ctxt->sax->entityDecl = on_entity_decl;
     ctxt->sax->unparsedEntityDecl = on_unparsed_entity_decl;
+    ctxt->sax->reference = on_entity_reference;
     ctxt->sax->elementDecl = on_element_decl;
     ctxt->sax->attributeDecl = on_attribute_decl;
     ctxt->sax->notationDecl = on_notation_decl;
@@ -342,7 +363,7 @@ fwneg_xml_parse_safe(const char *data, gsize len, gsize max_bytes, const char *s
         xmlCtxtReadMemory(ctxt, data, (int)len, source_name, "UTF-8", options);
 
     if (doc == NULL || !ctxt->wellFormed || state.entity_line != 0 || state.dtd_line != 0 ||
-        state.markupdecl_line != 0) {
+        state.markupdecl_line != 0 || state.entity_ref_line != 0) {
         report_parse_failure(&state, source_name, error);
         return NULL;
     }
