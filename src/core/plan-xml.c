@@ -312,6 +312,46 @@ static void apply_firmware(xmlNode *domain, const FwnegPlan *plan)
         apply_smm(domain);
 }
 
+/* ---- pinning NIC ROMs ---- */
+
+/* Each planned NIC ROM as libvirt 9.0's <rom> says it (qemuBuildRomProps):
+ * the store copy (or the planned file) as <rom file=…>, keeping bar=; a NIC
+ * the plan gives no ROM gets <rom enabled='no'/> (romfile=""). */
+static void apply_interface_rom(xmlNode *iface, const FwnegPlanRom *rom)
+{
+    xmlNode *node = find_child(iface, "rom");
+    const char *file = rom->store_file ? rom->store_file : rom->file;
+
+    if (!node)
+        node = insert_child(iface, NULL, xmlNewDocNode(iface->doc, NULL, BAD_CAST "rom", NULL));
+    if (file) {
+        xmlUnsetProp(node, BAD_CAST "enabled");
+        xmlSetProp(node, BAD_CAST "file", BAD_CAST file);
+    } else {
+        xmlUnsetProp(node, BAD_CAST "file");
+        xmlUnsetProp(node, BAD_CAST "bar");
+        xmlSetProp(node, BAD_CAST "enabled", BAD_CAST "no");
+    }
+}
+
+static void apply_roms(xmlNode *domain, const FwnegPlan *plan)
+{
+    xmlNode *devices = find_child(domain, "devices");
+    int index = 0;
+
+    for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
+        if (!is_element(c, "interface") || c->ns)
+            continue;
+        for (guint i = 0; plan->roms && i < plan->roms->len; i++) {
+            const FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
+
+            if (rom->interface_number == (guint)index + 1)
+                apply_interface_rom(c, rom);
+        }
+        index++;
+    }
+}
+
 /* ---- fwneg's fw_cfg files ---- */
 
 /* The <sysinfo type='fwcfg'> to add to: the existing one, else a new one before
@@ -501,6 +541,10 @@ static void record_roms(xmlNode *plan_node, GPtrArray *roms)
         set_prop(node, "size", size);
         set_prop(node, "sha256", rom->sha256);
         set_prop(node, "rombar", rom->rombar ? "yes" : "no");
+        if (rom->size_pinned)
+            set_prop(node, "size-pinned", "yes");
+        set_prop(node, "store-file", rom->store_file);
+        set_prop(node, "qemu-id", rom->qemu_id);
     }
 }
 
@@ -606,6 +650,7 @@ char *fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain,
 
     apply_firmware(root, plan);
     apply_fw_cfg(root, plan);
+    apply_roms(root, plan);
     record_plan(root, plan);
 
     declaration = input_declaration(xml, xml_len);

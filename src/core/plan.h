@@ -30,7 +30,7 @@ typedef struct {
     gboolean size_pinned; /* size is set with QEMU's romsize= (not the file's pow2 bucket) */
     char *store_file;     /* copy in STATE_DIR/roms/<sha256> to pin <rom file> to, or NULL */
     char *qemu_id;        /* QEMU device id (the libvirt alias), NULL when the XML has none */
-    int interface_index;  /* position among the domain's <interface> elements; -1: not a NIC */
+    guint interface_number; /* 1-based position among the <interface> elements; 0: not a NIC */
 } FwnegPlanRom;
 
 typedef struct {

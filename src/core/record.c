@@ -187,7 +187,6 @@ rom_from_json(json_object *o, guint index, FwnegPlanRom **out, const char *sourc
     rom->size_pinned = member_bool(o, "size-pinned");
     rom->store_file = member_string(o, "store-file");
     rom->qemu_id = member_string(o, "qemu-id");
-    rom->interface_index = (int)member_int(o, "interface-index", -1);
     *out = rom;
     if (rom->device == NULL || rom->size < 0 || (rom->sha256 != NULL && strlen(rom->sha256) != 64)) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
@@ -440,7 +439,6 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
         rom->size_pinned = prop_yes(c, "size-pinned");
         rom->store_file = prop(c, "store-file");
         rom->qemu_id = prop(c, "qemu-id");
-        rom->interface_index = -1;
         if (rom->device == NULL || rom->size < 0 ||
             (rom->sha256 != NULL && strlen(rom->sha256) != 64)) {
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,

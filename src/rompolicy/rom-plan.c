@@ -97,13 +97,13 @@ search_path_text(const RomPlanContext *ctx)
 }
 
 static FwnegPlanRom *
-rom_entry_new(const char *device, const char *model, const char *qemu_id, int interface_index)
+rom_entry_new(const char *device, const char *model, const char *qemu_id, guint interface_number)
 {
     FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
     rom->device = g_strdup(device);
     rom->model = g_strdup(model);
     rom->qemu_id = g_strdup(qemu_id);
-    rom->interface_index = interface_index;
+    rom->interface_number = interface_number;
     rom->file_size = -1;
     rom->rombar = TRUE;
     return rom;
@@ -212,7 +212,7 @@ plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GE
         return TRUE; /* not a PCI NIC with a ROM BAR (usb-net, hostdev, …) */
 
     g_autofree char *label = fwneg_interface_label(iface, index);
-    FwnegPlanRom *rom = rom_entry_new(label, dev->libvirt_model, iface->alias, (int)index);
+    FwnegPlanRom *rom = rom_entry_new(label, dev->libvirt_model, iface->alias, index + 1);
     g_ptr_array_add(ctx->plan->roms, rom);
     rom->rombar = iface->rom.bar != FWNEG_TRISTATE_NO;
 
@@ -244,7 +244,7 @@ plan_video(RomPlanContext *ctx, const FwnegVideo *video, guint index, GError **e
         return TRUE;
     g_autofree char *label = video->alias ? g_strdup(video->alias)
                                           : g_strdup_printf("video[%u]", index);
-    FwnegPlanRom *rom = rom_entry_new(label, dev->qemu_type, video->alias, -1);
+    FwnegPlanRom *rom = rom_entry_new(label, dev->libvirt_model, video->alias, 0);
     g_ptr_array_add(ctx->plan->roms, rom);
     gboolean saved_policy = ctx->qemu_policy;
     ctx->qemu_policy = TRUE; /* QEMU's lookup for QEMU's file */
