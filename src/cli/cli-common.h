@@ -64,5 +64,8 @@ typedef int (*FwnegCliVerb)(int argc, char **argv);
 int fwneg_cmd_plan(int argc, char **argv);
 int fwneg_cmd_explain(int argc, char **argv);
 int fwneg_cmd_descriptors(int argc, char **argv);
+int fwneg_cmd_migrate_check(int argc, char **argv);
+int fwneg_cmd_record(int argc, char **argv);
+int fwneg_cmd_rom(int argc, char **argv);
 
 G_END_DECLS

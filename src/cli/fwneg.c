@@ -17,6 +17,10 @@ static const FwnegVerbEntry verbs[] = {
     {"explain", fwneg_cmd_explain, "Show every firmware candidate and why it won or lost"},
     {"descriptors", fwneg_cmd_descriptors,
      "list: the effective descriptor set; lint FILE…: check descriptor files"},
+    {"record", fwneg_cmd_record, "Plan a VM, store its ROMs and write its record"},
+    {"migrate-check", fwneg_cmd_migrate_check,
+     "On a migration target: can this host reproduce the recorded VM?"},
+    {"rom", fwneg_cmd_rom, "export|import: move ROMs between hosts' ROM stores"},
 };
 
 static void
