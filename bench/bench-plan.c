@@ -197,6 +197,16 @@ bench_parse_args(Bench *bench, int *argc, char ***argv, GError **error)
     bench->options->qemu = g_steal_pointer(&qemu);
     bench->options->sysroot = g_steal_pointer(&sysroot);
     bench->options->rom_policy = g_strdup("default");
+    /* What the CLI takes from the environment (cli-common.c), so both plan alike. */
+    const char *data_dir = g_getenv("FWNEG_DATA_DIR");
+    if (data_dir != NULL && data_dir[0] != '\0')
+        bench->options->data_dir = g_strdup(data_dir);
+    const char *xdg = g_getenv("XDG_CONFIG_HOME");
+    const char *home = g_getenv("HOME");
+    if (xdg != NULL && xdg[0] == '/')
+        bench->options->xdg_config_home = g_strdup(xdg);
+    else if (home != NULL && home[0] == '/')
+        bench->options->xdg_config_home = g_build_filename(home, ".config", NULL);
     bench->xml_path = g_strdup((*argv)[2]);
     return fwneg_read_bounded(bench->xml_path, FWNEG_DOMAIN_XML_MAX_BYTES, &bench->xml,
                               &bench->xml_len, error);
