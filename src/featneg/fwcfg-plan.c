@@ -3,7 +3,8 @@
  * Entries, sorted by name as QEMU (>= 2.6) orders its file directory:
  *   - every QEMU-published feature domain offering a non-zero bitmap for the
  *     machine type: supported (LE u64), requested (8 zero bytes) and features-ok
- *     (one zero byte), as a paused QEMU shows them (origin "qemu");
+ *     (1: what a reader sees before requesting anything), as a paused QEMU shows
+ *     them through fw_cfg (origin "qemu");
  *   - one file per fwneg-published file name (opt/org.fwneg/features): layout
  *     version + one LE u64 word per domain (fwcfg-layout.h), always present so the
  *     name set does not change with the guest's settings (origin "fwneg");
@@ -88,12 +89,16 @@ static void
 add_qemu_domain(GPtrArray *entries, const FwnegFeatureDomain *domain, guint64 value)
 {
     static const guint8 zero[8] = {0};
+    static const guint8 one = 1;
     /* QEMU creates the triple only when it offers something (lpc_ich9.c realize). */
     if (value == 0)
         return;
     add_entry(entries, domain->supported_file, "qemu", fwneg_fwcfg_le64(value));
     add_entry(entries, domain->requested_file, "qemu", g_bytes_new(zero, 8));
-    add_entry(entries, domain->features_ok_file, "qemu", g_bytes_new(zero, 1));
+    /* Selecting features-ok runs QEMU's validation of requested-features
+     * (smi_features_ok_callback); with nothing requested (0) it passes, so every
+     * reader that has not written a request sees 1 (checked live by tests/fwcfg). */
+    add_entry(entries, domain->features_ok_file, "qemu", g_bytes_new(&one, 1));
 }
 
 /* One file per name fwneg-published domains use, with every domain's word. */
@@ -175,23 +180,25 @@ fwneg_fwcfg_plan_with_data(const FwnegFeatureData *data, const FwnegDomain *doma
                                   entries, error))
         return FALSE;
 
-    g_ptr_array_sort(entries, compare_entries);
-    for (guint i = 1; i < entries->len; i++) {
-        const FwnegPlanFwCfg *a = g_ptr_array_index(entries, i - 1);
-        const FwnegPlanFwCfg *b = g_ptr_array_index(entries, i);
-        if (strcmp(a->name, b->name) == 0) {
-            /* QEMU exits with "duplicate fw_cfg file name"; the data is wrong. */
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                        "fw_cfg: two entries are named '%s'; fix the feature data in %s",
-                        a->name, "firmware.d/feature-*.json");
-            return FALSE;
-        }
-    }
     assign_files(entries, options, plan);
     for (guint i = 0; i < entries->len; i++)
         g_ptr_array_add(plan->fw_cfg, g_steal_pointer(&g_ptr_array_index(entries, i)));
     g_ptr_array_set_size(entries, 0);
 
+    /* With what earlier stages added (etc/boot-menu-wait), in QEMU's directory order. */
+    g_ptr_array_sort(plan->fw_cfg, compare_entries);
+    for (guint i = 1; i < plan->fw_cfg->len; i++) {
+        const FwnegPlanFwCfg *a = g_ptr_array_index(plan->fw_cfg, i - 1);
+        const FwnegPlanFwCfg *b = g_ptr_array_index(plan->fw_cfg, i);
+        if (strcmp(a->name, b->name) == 0) {
+            /* QEMU exits with "duplicate fw_cfg file name"; the data is wrong. */
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "fw_cfg: two entries are named '%s' (origins %s and %s); fix the "
+                        "feature data in firmware.d/feature-*.json",
+                        a->name, a->origin, b->origin);
+            return FALSE;
+        }
+    }
     return fwneg_fwcfg_check_slots(data, ctx, plan, error);
 }
 
