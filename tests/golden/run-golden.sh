@@ -62,6 +62,8 @@ for name in "${cases[@]}"; do
         "$FWNEG_BIN" plan --output="$format" "${common[@]}" input.xml \
             > "$out/$file" 2> "$out/stderr.$format"
         status=$?
+        # fwneg's fw_cfg files live under the scratch state dir: name it stably.
+        sed -i "s|$out/state|@STATE_DIR@|g" "$out/$file" "$out/stderr.$format"
         if [ -z "$plan_status" ]; then
             plan_status=$status
             { cat "$out/stderr.$format"; echo "exit status $status"; } > "$out/plan.err"
