@@ -113,6 +113,36 @@ static void add_flash(GString *out, const FwnegPlan *plan, const FwnegFirmwareCh
         add_option(out, "-global", "driver=cfi.pflash01,property=secure,value=on");
 }
 
+/* Option ROMs, as -set on the device libvirt creates with id=ALIAS (key=value
+ * -device only, like the boot indexes): romfile= pins the ROM store copy (or
+ * the planned file, or "" for no ROM), romsize= a RAM block size that is not
+ * the file's own bucket (migrate-check's romsize pin).  A device without an
+ * alias cannot be addressed and is left out. */
+static void add_roms(GString *out, const FwnegPlan *plan)
+{
+    for (guint i = 0; plan->roms && i < plan->roms->len; i++) {
+        const FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
+        const char *file = rom->store_file ? rom->store_file : rom->file;
+        g_autofree char *romfile = NULL;
+
+        if (!rom->qemu_id)
+            continue;
+        romfile = g_strdup_printf("device.%s.romfile=%s", rom->qemu_id, file ? file : "");
+        add_option(out, "-set", romfile);
+        if (file && !rom->rombar) {
+            g_autofree char *rombar = g_strdup_printf("device.%s.rombar=0", rom->qemu_id);
+
+            add_option(out, "-set", rombar);
+        }
+        if (rom->size_pinned) {
+            g_autofree char *romsize = g_strdup_printf("device.%s.romsize=%" G_GINT64_FORMAT,
+                                                       rom->qemu_id, rom->size);
+
+            add_option(out, "-set", romsize);
+        }
+    }
+}
+
 /* fwneg's own fw_cfg files (origin "fwneg"): -fw_cfg name=NAME,file=PATH, the
  * shape libvirt 9.0 gives <sysinfo type='fwcfg'> file entries.  QEMU reads the
  * file once at start; `fwneg plan` writes it before printing these lines.  A ','
@@ -152,8 +182,6 @@ char *fwneg_plan_to_qemu_args(const FwnegPlan *plan)
             add_option(out, "-bios", fw->executable);
     }
     add_fw_cfg(out, plan);
-    /* Not emitted yet:
-     * - per-ROM romfile=/romsize= belong to the -device options, which fwneg does
-     *   not generate. */
+    add_roms(out, plan);
     return g_string_free(out, FALSE);
 }
