@@ -199,7 +199,11 @@ static void add_roms(GString *out, const FwnegPlan *plan)
                                (char *)g_ptr_array_index(models, i), w_ramblock,
                                (char *)g_ptr_array_index(ramblocks, i), w_size,
                                (char *)g_ptr_array_index(sizes, i), file,
-                               rom->file && !rom->rombar ? " (rombar off)" : "");
+                               rom->file && !rom->rombar ? " (rombar off)"
+                               : rom->size_pinned        ? " (romsize)"
+                                                         : "");
+        if (rom->store_file)
+            g_string_append(line, " (pinned to the ROM store)");
         g_ptr_array_add(lines, g_string_free(line, FALSE));
     }
     add_lines(out, "roms", lines);
