@@ -411,9 +411,20 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
         fw->requires_smm = prop_yes(firmware, "requires-smm");
         fw->source = fw->descriptor ? FWNEG_FIRMWARE_FROM_DESCRIPTOR : FWNEG_FIRMWARE_FROM_DOMAIN;
         fw->features = g_ptr_array_new_with_free_func(g_free);
-        for (xmlNode *c = firmware->children; c != NULL; c = c->next)
-            if (is_fwneg(c, "feature"))
-                g_ptr_array_add(fw->features, prop(c, "name"));
+        for (xmlNode *c = firmware->children; c != NULL; c = c->next) {
+            if (!is_fwneg(c, "feature"))
+                continue;
+            char *name = prop(c, "name");
+            /* A nameless feature would be a NULL in the list, which the writers
+             * dereference (found by tests/fuzz, target record-metadata). */
+            if (name == NULL) {
+                fwneg_firmware_choice_free(fw);
+                g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                            "%s: <fwneg:feature> without name=", source_name);
+                return NULL;
+            }
+            g_ptr_array_add(fw->features, name);
+        }
         fw->rejected = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_rejection_free);
         fw->warnings = g_ptr_array_new_with_free_func(g_free);
         plan->firmware = fw;
@@ -464,8 +475,17 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
                         "%s: <fwneg:file>: content is not hex", source_name);
             return NULL;
         }
+        g_autofree char *name = prop(c, "name");
+        /* The writers print the name unchecked (a NULL crashed them, like a
+         * nameless feature above). */
+        if (name == NULL) {
+            g_bytes_unref(bytes);
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: <fwneg:file> without name=", source_name);
+            return NULL;
+        }
         FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
-        entry->name = prop(c, "name");
+        entry->name = g_steal_pointer(&name);
         entry->origin = prop(c, "origin");
         entry->file = prop(c, "file");
         entry->data = bytes;
