@@ -10,6 +10,13 @@
 
 #include "fuzz-target.h"
 
+static int
+compare_paths(gconstpointer a, gconstpointer b)
+{
+    /* g_ptr_array_sort passes pointers to the elements. */
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void
 collect(const char *path, GPtrArray *files)
 {
@@ -28,7 +35,7 @@ collect(const char *path, GPtrArray *files)
     while ((name = g_dir_read_name(dir)) != NULL)
         g_ptr_array_add(names, g_build_filename(path, name, NULL));
     /* A stable order makes a failing run repeat the same way. */
-    g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_strcmp0);
+    g_ptr_array_sort(names, compare_paths);
     for (guint i = 0; i < names->len; i++)
         g_ptr_array_add(files, g_strdup(g_ptr_array_index(names, i)));
 }
