@@ -105,7 +105,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="fwneg-ramblock-")
     cases = layouts(tmp)
     policies = ["qemu", "default"]
-    print("1..%d" % (len(cases) * len(policies)))
+    print("1..%d" % (len(cases) * len(policies) + 2))
     n = 0
     failed = 0
     for name, machine, controllers, nics, videos in cases:
@@ -140,7 +140,69 @@ def main():
                 print("not ok %d - %s [%s]" % (n, name, policy))
                 for line in str(e).splitlines():
                     print("# " + line)
+    failed += extra_cases(tmp, n)
     return 1 if failed else 0
+
+
+def realise(xml_text, machine):
+    with qemulive.Qemu(["-machine", machine, "-m", "128"] + fx.qemu_device_args(xml_text, machine)) as q:
+        return fx.rom_ramblocks(q.ramblocks())
+
+
+def extra_cases(tmp, n):
+    """Recorded VMs (ROMs pinned to the store) and the UEFI virtio-net option."""
+    failed = 0
+    machine = "pc-q35-7.2"
+    xml = fx.domain_xml("recorded", machine, [root_port(1, 2, 1)],
+                        [nic("virtio", 0, bus=1, alias="net0"), nic("e1000", 3, alias="net1"),
+                         nic("rtl8139", 4, alias="net2", rom={"bar": "off"})],
+                        [{"model": "vga", "slot": 1}])
+    xml_path = os.path.join(tmp, "recorded.xml")
+    with open(xml_path, "w") as f:
+        f.write(xml)
+    state = os.path.join(tmp, "record-state")
+    efi = fx.domain_xml("uefi-virtio", machine, [], [nic("virtio", 2, alias="net0"),
+                                                     nic("e1000e", 3, alias="net1")], [],
+                        firmware="efi")
+    efi_path = os.path.join(tmp, "uefi-virtio.xml")
+    with open(efi_path, "w") as f:
+        f.write(efi)
+    conf = os.path.join(tmp, "fwneg.conf")
+    with open(conf, "w") as f:
+        f.write("[fwneg]\nuefi-virtio-net-without-rom=true\n")
+    checks = [
+        ("recorded-store-pinned", xml_path, ["record", "--output=xml", "--state-dir", state], 4),
+        ("uefi-virtio-net-without-rom", efi_path, ["plan", "--output=xml", "--config", conf,
+                                                   "--state-dir", state], 2),
+    ]
+    for name, path, verb, want_roms in checks:
+        n += 1
+        try:
+            common = ["--canonical-machine", machine, path]
+            applied = fx.fwneg(*verb, *common).stdout
+            plan = json.loads(fx.fwneg("plan", "--output=json", *verb[2:], *common).stdout)
+            if name == "recorded-store-pinned":
+                stores = [r["store-file"] for r in plan["roms"] if r["model"] != "vga"]
+                assert all(s and s.startswith(state + "/roms/") for s in stores), stores
+                devices = applied[applied.index("<devices>"):]
+                assert devices.count("<rom bar=\"off\" file=\"%s/roms/" % state) == 1, devices
+                assert devices.count("<rom file=\"%s/roms/" % state) == 2, devices
+            else:
+                virtio = [r for r in plan["roms"] if r["model"] == "virtio"][0]
+                assert virtio["file"] is None and virtio["ramblock"] is None, virtio
+                assert "<rom enabled=\"no\"/>" in applied, applied
+            actual = realise(applied, machine)
+            expected = planned(plan)
+            assert actual == expected, "fwneg %s\nQEMU  %s" % (sorted(expected.items()),
+                                                               sorted(actual.items()))
+            assert len(plan["roms"]) == want_roms, plan["roms"]
+            print("ok %d - %s: %d ROM RAM blocks match" % (n, name, len(expected)))
+        except Exception as e:  # noqa: BLE001
+            failed += 1
+            print("not ok %d - %s" % (n, name))
+            for line in str(e).splitlines():
+                print("# " + line)
+    return failed
 
 
 if __name__ == "__main__":

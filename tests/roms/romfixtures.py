@@ -49,6 +49,7 @@ def domain_xml(name, machine, controllers=(), nics=(), videos=(), arch="x86_64",
              "  <memory unit='KiB'>131072</memory>",
              "  <os%s><type arch='%s' machine='%s'>hvm</type></os>" % (
                  " firmware='%s'" % firmware if firmware else "", arch, machine),
+             "  <features><acpi/></features>" if firmware == "efi" else "",
              "  <devices>",
              "    <controller type='pci' index='0' model='%s'/>" % root_model]
     for c in controllers:
