@@ -82,7 +82,7 @@ readback_case() { # readback_case TEMPLATE MACHINE [extra plan args…]
     result "$ok" "read back $template on $machine ($*)"
 }
 
-echo "1..6"
+echo "1..9"
 readback_case efi-secboot-guest.xml pc-q35-7.2 --config "$data/ovmf-all.conf"
 readback_case bios-guest.xml pc-q35-5.2
 readback_case bios-guest.xml pc-i440fx-7.2
@@ -125,5 +125,39 @@ status=$?
 [ "$status" != 0 ] || { echo "# QEMU accepted 17 files on pc-q35-2.8"; ok=0; }
 grep -q "fw_cfg_file_slots" "$scratch/qemu.err" || { sed 's/^/# /' "$scratch/qemu.err"; ok=0; }
 result "$ok" "pc-q35-2.8: QEMU itself aborts with those 17 files"
+
+# fwneg migrate-check with a recorded plan (fwneg-plan/1 JSON, as the record holds it).
+xml72=$(guest efi-secboot-guest.xml pc-q35-7.2)
+plan json pc-q35-7.2 "$xml72" --config "$data/ovmf-all.conf" > "$scratch/record.json"
+check() { # check RECORD CONFIG: migrate-check output in $scratch/check.out, status returned
+    "$FWNEG_BIN" migrate-check --record "$1" --sysroot "$sysroot" --canonical-machine pc-q35-7.2 \
+        --state-dir "$scratch/state" --config "$2" "$xml72" > "$scratch/check.out" 2>&1
+}
+ok=1
+check "$scratch/record.json" "$data/ovmf-all.conf"
+status=$?
+[ "$status" = 0 ] || { echo "# exit status $status, expected 0"; ok=0; }
+[ "$(grep -c '^fw_cfg' "$scratch/check.out")" = 9 ] || ok=0 # 8 files + slot count
+grep -q '^fw_cfg.*REFUSED' "$scratch/check.out" && ok=0
+[ "$ok" = 1 ] || sed 's/^/# /' "$scratch/check.out"
+result "$ok" "migrate-check: same machine and config reproduce every fw_cfg file"
+
+ok=1
+check "$scratch/record.json" "$scratch/ovmf-16.conf"
+status=$?
+[ "$status" = 1 ] || { echo "# exit status $status, expected 1"; ok=0; }
+grep -q 'opt/org.tianocore/IPv6Support (origin fwneg, 6e6f) is not produced here' \
+    "$scratch/check.out" || { sed 's/^/# /' "$scratch/check.out"; ok=0; }
+result "$ok" "migrate-check: a target config without a recorded [ovmf] file is refused"
+
+ok=1
+jq '(.fw_cfg[] | select(.name == "opt/org.fwneg/features") | .hex) |= "01000000000000000100000000000000"' \
+    "$scratch/record.json" > "$scratch/record-changed.json"
+check "$scratch/record-changed.json" "$data/ovmf-all.conf"
+status=$?
+[ "$status" = 1 ] || { echo "# exit status $status, expected 1"; ok=0; }
+grep -q 'recorded 01000000000000000100000000000000, here 01000000000000002f00000000000000' \
+    "$scratch/check.out" || { sed 's/^/# /' "$scratch/check.out"; ok=0; }
+result "$ok" "migrate-check: a bitmap differing from the record is refused with both values"
 
 exit $((failed > 0))
