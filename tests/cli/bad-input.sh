@@ -54,6 +54,7 @@ domain() { # NAME ARCH MACHINE
   <name>$1</name>
   <memory unit='MiB'>64</memory>
   <os firmware='efi'><type arch='$2' machine='$3'>hvm</type></os>
+  <features><acpi/></features>
   <devices/>
 </domain>
 XML
