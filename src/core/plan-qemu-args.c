@@ -113,6 +113,40 @@ static void add_flash(GString *out, const FwnegPlan *plan, const FwnegFirmwareCh
         add_option(out, "-global", "driver=cfi.pflash01,property=secure,value=on");
 }
 
+/* The boot order as libvirt 9.0 passes it: -boot [menu=on|off,][splash-time=MS,]strict=on
+ * (qemuBuildBootCommandLine), and each device's bootindex.  fwneg does not
+ * write -device options, so the bootindex is set on the device libvirt creates
+ * with id=ALIAS through -set (key=value -device only); floppies take it on the
+ * floppy controller (isa-fdc.bootindexA/B), as libvirt does. */
+static void add_boot(GString *out, const FwnegPlan *plan)
+{
+    if (!plan->boot_strict)
+        return;
+    for (guint i = 0; plan->boot_entries && i < plan->boot_entries->len; i++) {
+        const FwnegPlanBootEntry *entry = g_ptr_array_index(plan->boot_entries, i);
+        g_autofree char *value = NULL;
+
+        if (entry->floppy_unit >= 0)
+            value = g_strdup_printf("isa-fdc.bootindex%c=%d", entry->floppy_unit ? 'B' : 'A',
+                                    entry->bootindex);
+        else if (entry->qemu_id != NULL)
+            value = g_strdup_printf("device.%s.bootindex=%d", entry->qemu_id, entry->bootindex);
+        else
+            continue; /* -kernel's ROM: the -kernel option itself */
+        add_option(out, entry->floppy_unit >= 0 ? "-global" : "-set", value);
+    }
+    GString *boot = g_string_new(NULL);
+    if (plan->boot_menu == FWNEG_TRISTATE_YES)
+        g_string_append(boot, "menu=on,");
+    else if (plan->boot_menu == FWNEG_TRISTATE_NO)
+        g_string_append(boot, "menu=off,");
+    if (plan->boot_menu_timeout != FWNEG_UNSET)
+        g_string_append_printf(boot, "splash-time=%d,", plan->boot_menu_timeout);
+    g_string_append(boot, "strict=on");
+    add_option(out, "-boot", boot->str);
+    g_string_free(boot, TRUE);
+}
+
 /* Option ROMs, as -set on the device libvirt creates with id=ALIAS (key=value
  * -device only, like the boot indexes): romfile= pins the ROM store copy (or
  * the planned file, or "" for no ROM), romsize= a RAM block size that is not
@@ -181,6 +215,7 @@ char *fwneg_plan_to_qemu_args(const FwnegPlan *plan)
         else
             add_option(out, "-bios", fw->executable);
     }
+    add_boot(out, plan);
     add_fw_cfg(out, plan);
     add_roms(out, plan);
     return g_string_free(out, FALSE);
