@@ -4,6 +4,7 @@
 
 #include "cli-common.h"
 #include "descriptor-store.h"
+#include "domain-validate.h"
 #include "firmware-match.h"
 #include "fwneg-error.h"
 #include "fwcfg-plan.h"
@@ -169,6 +170,30 @@ print_explain_header(const FwnegCliGuest *guest, const char *machine)
     printf("\n");
 }
 
+/* Say where the firmware comes from when it is not a plain descriptor match. */
+static void
+print_choice_source(const FwnegFirmwareChoice *choice)
+{
+    if (choice == NULL)
+        return;
+    switch (choice->source) {
+    case FWNEG_FIRMWARE_QEMU_DEFAULT:
+        printf("No firmware is configured and none is autoselected: QEMU loads %s.\n\n",
+               choice->executable ? choice->executable : "no firmware (it has no default)");
+        break;
+    case FWNEG_FIRMWARE_FROM_DOMAIN:
+        printf("The domain's <loader> %s is used as written: no descriptor names that path.\n",
+               choice->executable);
+        if (choice->nvram_template_from_legacy_list)
+            printf("Its NVRAM template %s comes from libvirt's built-in loader:nvram list.\n",
+                   choice->nvram_template);
+        printf("\n");
+        break;
+    case FWNEG_FIRMWARE_FROM_DESCRIPTOR:
+        break;
+    }
+}
+
 int
 fwneg_cmd_explain(int argc, char **argv)
 {
@@ -193,21 +218,22 @@ fwneg_cmd_explain(int argc, char **argv)
     if (machine == NULL)
         return fwneg_cli_report_error(error);
 
-    /* The choice itself comes from the same code `plan` uses; the table below
-     * additionally evaluates candidates after the winner, which libvirt never looks at. */
-    FwnegPlanInputs inputs = fwneg_cli_guest_plan_inputs(guest);
+    /* A guest libvirt would refuse at define time has nothing to explain. */
+    if (!fwneg_domain_validate_libvirt(guest->domain, machine, &error))
+        return fwneg_cli_report_error(error);
+
+    /* The choice comes from the same function `plan` uses (later planner stages do
+     * not matter here); the table also evaluates candidates after the winner,
+     * which libvirt never looks at. */
     g_autoptr(FwnegFirmwareChoice) failed_choice = NULL;
-    g_autoptr(GError) plan_error = NULL;
-    g_autoptr(FwnegPlan) plan =
-        fwneg_plan_build(guest->domain, &inputs, &failed_choice, &plan_error);
-    const FwnegFirmwareChoice *choice = plan ? plan->firmware : failed_choice;
+    g_autoptr(GError) select_error = NULL;
+    g_autoptr(FwnegFirmwareChoice) chosen =
+        fwneg_firmware_select(guest->domain, machine, guest->descriptors, guest->options,
+                              &failed_choice, &select_error);
+    const FwnegFirmwareChoice *choice = chosen ? chosen : failed_choice;
 
     print_explain_header(guest, machine);
-    if (choice != NULL && choice->descriptor == NULL && plan != NULL) {
-        printf("No descriptor is consulted for this guest (no firmware autoselection):\n"
-               "QEMU loads %s.\n\n",
-               choice->executable ? choice->executable : "no firmware (none by default)");
-    }
+    print_choice_source(chosen);
 
     printf("  #  %-40s %-9s %s\n", "descriptor", "verdict", "detail");
     gboolean chosen_seen = FALSE;
@@ -242,9 +268,10 @@ fwneg_cmd_explain(int argc, char **argv)
     }
     printf("\n");
 
-    if (plan == NULL) {
-        return fwneg_cli_report_error(plan_error);
+    if (chosen == NULL) {
+        g_prefix_error(&select_error, "%s: ", guest->domain->source_name);
+        return fwneg_cli_report_error(select_error);
     }
-    fwneg_cli_print_warnings(plan->warnings);
+    fwneg_cli_print_warnings(chosen->warnings);
     return 0;
 }
