@@ -13,11 +13,13 @@
                "Size mismatch", migrate-check pins romsize=262144, it completes;
   refusal      target's ROM is 300 KiB and the store lacks the recorded bytes:
                plain migration fails, migrate-check refuses (exit 1) naming the
-               device and both sizes.
+               device and both sizes (recorded plan read from the domain XML's
+               <fwneg:plan> metadata instead of --record).
 TAP output.
 """
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -103,8 +105,23 @@ def run_case(name, target_rom_size, import_recorded, expect, tmp):
         fx.fwneg("rom", "import", "--state-dir", dst_state,
                  os.path.join(export_dir, rom["sha256"]))
 
-    check = fx.fwneg("migrate-check", "--output=qemu-args", "--record", record, "--rom-dir",
-                     dst_roms, "--state-dir", dst_state, *common, xml_path, check=False)
+    if expect == "refusal":
+        # The recorded plan as it travels with the domain: <fwneg:plan> in the XML
+        # `fwneg record --output=xml` printed (its store pin names the source's
+        # store, which a target does not have: dropped here).
+        recorded_xml = fx.fwneg("record", "--output=xml", "--rom-dir", src_roms, "--state-dir",
+                                src_state, *common, xml_path).stdout
+        assert "<fwneg:plan" in recorded_xml
+        recorded_xml = re.sub(r"<rom file=\"[^\"]*\"/>", "", recorded_xml)
+        source_args = ["--sysroot", "/"]
+        check_xml = os.path.join(case, "recorded.xml")
+        with open(check_xml, "w") as f:
+            f.write(recorded_xml)
+    else:
+        source_args = ["--record", record]
+        check_xml = xml_path
+    check = fx.fwneg("migrate-check", "--output=qemu-args", *source_args, "--rom-dir",
+                     dst_roms, "--state-dir", dst_state, *common, check_xml, check=False)
     with qemulive.Qemu(base_args(src_roms)) as source:
         src_blocks = fx.rom_ramblocks(source.ramblocks())
         assert src_blocks == {RAMBLOCK: 262144}, src_blocks
