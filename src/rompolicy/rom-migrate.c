@@ -131,12 +131,12 @@ check_one(FwnegMigrateCheck *check, const FwnegPlanRom *recorded)
                                     " bytes, %" G_GINT64_FORMAT
                                     "-byte RAM block, sha256 %s); this host has no ROM for "
                                     "the device: install %s or import the recorded ROM "
-                                    "(`fwneg rom export %s` on the source, `fwneg rom import` "
-                                    "here)",
+                                    "(`fwneg rom export --to DIR %s` on the source, `fwneg rom "
+                                    "import DIR/%s` here)",
                                     recorded->ramblock, recorded->file ? recorded->file : "?",
                                     recorded->file_size, recorded->size, recorded->sha256,
                                     recorded->file ? recorded->file : "the ROM",
-                                    recorded->sha256));
+                                    recorded->sha256, recorded->sha256));
         return;
     }
     /* 2. the same bucket */
@@ -169,14 +169,14 @@ check_one(FwnegMigrateCheck *check, const FwnegPlanRom *recorded)
                                 G_GINT64_FORMAT " bytes, sha256 %s); here %s is %" G_GINT64_FORMAT
                                 " bytes (%" G_GINT64_FORMAT "-byte RAM block)%s: QEMU would "
                                 "fail with 'Size mismatch'.  Import the recorded ROM (`fwneg rom "
-                                "export %s` on the source, `fwneg rom import FILE` here) or "
-                                "install a ROM of at most %" G_GINT64_FORMAT " bytes",
+                                "export --to DIR %s` on the source, `fwneg rom import DIR/%s` "
+                                "here) or install a ROM of at most %" G_GINT64_FORMAT " bytes",
                                 recorded->ramblock, recorded->size,
                                 recorded->file ? recorded->file : "?", recorded->file_size,
                                 recorded->sha256, local->file, local->file_size, local->size,
                                 qemu_has_romsize(check->local) ? ""
                                                                : " and this QEMU has no romsize",
-                                recorded->sha256, recorded->size));
+                                recorded->sha256, recorded->sha256, recorded->size));
 }
 
 void
