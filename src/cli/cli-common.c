@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/utsname.h>
 
+#include "atomic-file.h"
 #include "descriptor-store.h"
 #include "fwneg-error.h"
 #include "safe-xml.h"
@@ -159,7 +160,13 @@ load_host_facts(const FwnegOptions *options, const FwnegDomain *domain, GError *
     g_autofree char *cache_dir = NULL;
     if (!options->no_cache) {
         const char *state = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR;
-        cache_dir = g_build_filename(state, "cache", "qemu-caps", NULL);
+        g_autoptr(GError) cache_error = NULL;
+        /* No cache (it only saves time) where a symlink in the state path would
+         * redirect what is read and written (tests/hostile), or it cannot be made. */
+        if (fwneg_ensure_state_subdir(state, "cache/qemu-caps", 0755, &cache_error))
+            cache_dir = g_build_filename(state, "cache", "qemu-caps", NULL);
+        else
+            g_debug("not using the probe cache: %s", cache_error->message);
     }
     return fwneg_host_facts_probe(emulator, cache_dir, error);
 }

@@ -69,6 +69,30 @@ fwneg_ensure_state_dir(const char *dir, mode_t mode, GError **error)
     return TRUE;
 }
 
+gboolean
+fwneg_ensure_state_subdir(const char *state_dir, const char *subdir, mode_t mode, GError **error)
+{
+    if (!fwneg_ensure_state_dir(state_dir, mode, error))
+        return FALSE;
+    g_auto(GStrv) parts = g_strsplit(subdir, "/", -1);
+    g_autofree char *path = g_strdup(state_dir);
+    for (char **part = parts; *part != NULL; part++) {
+        if ((*part)[0] == '\0' || strcmp(*part, ".") == 0)
+            continue;
+        if (strcmp(*part, "..") == 0) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_IO,
+                        "state subdirectory '%s' climbs out of %s", subdir, state_dir);
+            return FALSE;
+        }
+        char *next = g_build_filename(path, *part, NULL);
+        g_free(path);
+        path = next;
+        if (!fwneg_ensure_state_dir(path, mode, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* Write all of @data to @fd, make it durable and give it @mode.  Returns 0 or
  * the errno of the step that failed (named in *@step). */
 static int

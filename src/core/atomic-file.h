@@ -12,6 +12,13 @@ G_BEGIN_DECLS
  * @dir exists and is a symlink, so state cannot be redirected elsewhere. */
 gboolean fwneg_ensure_state_dir(const char *dir, mode_t mode, GError **error);
 
+/* Create @state_dir/@subdir (@subdir relative, e.g. "cache/qemu-caps") level by
+ * level with @mode, refusing (FWNEG_ERROR_IO) when @state_dir or any directory
+ * of @subdir is a symlink: fwneg_ensure_state_dir() alone checks only the last
+ * component, and a link at --state-dir or STATE_DIR/cache would redirect state. */
+gboolean fwneg_ensure_state_subdir(const char *state_dir, const char *subdir, mode_t mode,
+                                   GError **error);
+
 /* Atomically replace @path with @len bytes of @data (file mode @mode).
  * Errors are FWNEG_ERROR_IO naming the path and errno text (e.g. "No space left
  * on device"); the old file is then untouched and no temp file is left. */

@@ -48,8 +48,8 @@ fwneg_record_write(const char *state_dir, const FwnegPlan *plan, GError **error)
                     plan->name ? plan->name : "?", plan->uuid ? plan->uuid : "");
         return FALSE;
     }
-    g_autofree char *dir = g_build_filename(state_dir, FWNEG_RECORD_SUBDIR, NULL);
-    if (!fwneg_ensure_state_dir(dir, 0755, error))
+    /* Refuses a symlink at STATE_DIR as well as at STATE_DIR/vms (tests/hostile). */
+    if (!fwneg_ensure_state_subdir(state_dir, FWNEG_RECORD_SUBDIR, 0755, error))
         return FALSE;
     g_autofree char *path = fwneg_record_path(state_dir, plan->uuid);
     g_autofree char *json = fwneg_plan_to_json(plan);

@@ -47,8 +47,8 @@ fwneg_rom_store_put(const char *state_dir, const char *path, const char *expecte
                     path, image->sha256, expected_sha256);
         return NULL;
     }
-    g_autofree char *dir = g_build_filename(state_dir, FWNEG_ROM_STORE_SUBDIR, NULL);
-    if (!fwneg_ensure_state_dir(dir, 0755, error))
+    /* Refuses a symlink at STATE_DIR as well as at STATE_DIR/roms (tests/hostile). */
+    if (!fwneg_ensure_state_subdir(state_dir, FWNEG_ROM_STORE_SUBDIR, 0755, error))
         return NULL;
     g_autofree char *target = fwneg_rom_store_path(state_dir, image->sha256);
     /* Same name, same bytes: an existing copy is kept as it is. */
