@@ -4,6 +4,7 @@
 #include "fwneg-options.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fwneg-error.h"
 
@@ -127,18 +128,69 @@ fwneg_options_sysroot_path(const FwnegOptions *options, const char *host_path)
     return fwneg_sysroot_path(options->sysroot, host_path);
 }
 
+/* The kernel's limit (MAXSYMLINKS) for one lookup. */
+#define SYSROOT_MAX_SYMLINKS 40
+
+/* Push the components of @path (in order) in front of @pending. */
+static void
+push_components(GQueue *pending, const char *path)
+{
+    g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+    for (gssize i = (gssize)g_strv_length(parts) - 1; i >= 0; i--) {
+        if (parts[i][0] != '\0' && strcmp(parts[i], ".") != 0)
+            g_queue_push_head(pending, g_strdup(parts[i]));
+    }
+}
+
 char *
 fwneg_sysroot_path(const char *sysroot, const char *host_path)
 {
     if (sysroot_is_root(sysroot))
         return g_strdup(host_path);
 
-    /* Resolve "." and ".." against "/" first, so that "/../../etc/shadow" named
-     * in a descriptor stays inside the sysroot ("/etc/shadow" there).  Symlinks
-     * inside the sysroot that point to absolute paths still resolve on the host:
-     * the sysroot is a lookup prefix, not a chroot. */
-    g_autofree char *rooted = g_canonicalize_filename(host_path, "/");
-    return g_build_filename(sysroot, rooted, NULL);
+    /* Resolve as if @sysroot were "/" (a chroot, like openat2's RESOLVE_IN_ROOT),
+     * one component at a time: ".." stops at the sysroot, and a symlink inside it
+     * is followed inside it too, an absolute target starting again at the
+     * sysroot.  A plain prefix would let "/../../etc/shadow" named in a
+     * descriptor, or a sysroot symlink to /etc/shadow, read the host's file
+     * (tests/hostile).  What does not exist is kept as written: it fails later
+     * with ENOENT inside the sysroot. */
+    g_autoptr(GQueue) pending = g_queue_new();
+    g_autoptr(GPtrArray) resolved = g_ptr_array_new_with_free_func(g_free);
+    guint links = 0;
+    push_components(pending, host_path);
+    while (!g_queue_is_empty(pending)) {
+        g_autofree char *part = g_queue_pop_head(pending);
+        if (strcmp(part, "..") == 0) {
+            if (resolved->len > 0)
+                g_ptr_array_remove_index(resolved, resolved->len - 1);
+            continue;
+        }
+        g_ptr_array_add(resolved, g_steal_pointer(&part));
+        g_ptr_array_add(resolved, NULL);
+        g_autofree char *inside = g_strjoinv("/", (char **)resolved->pdata);
+        g_ptr_array_remove_index(resolved, resolved->len - 1);
+        g_autofree char *real = g_build_filename(sysroot, inside, NULL);
+        struct stat st;
+        if (lstat(real, &st) != 0 || !S_ISLNK(st.st_mode))
+            continue;
+        g_autofree char *target = g_file_read_link(real, NULL);
+        g_ptr_array_remove_index(resolved, resolved->len - 1); /* the link itself */
+        if (target == NULL || ++links > SYSROOT_MAX_SYMLINKS) {
+            /* A loop (or an unreadable link): a name that cannot exist, so the
+             * caller's open fails instead of following the link on the host. */
+            g_queue_clear_full(pending, g_free);
+            g_ptr_array_set_size(resolved, 0);
+            g_ptr_array_add(resolved, g_strdup("(too many levels of symbolic links)"));
+            break;
+        }
+        if (g_path_is_absolute(target))
+            g_ptr_array_set_size(resolved, 0);
+        push_components(pending, target);
+    }
+    g_ptr_array_add(resolved, NULL);
+    g_autofree char *inside = g_strjoinv("/", (char **)resolved->pdata);
+    return g_build_filename(sysroot, "/", inside, NULL);
 }
 
 /* The line of the first syntax error: GKeyFile stops at the first bad line, so

@@ -88,7 +88,10 @@ scan_directory(GHashTable *by_name, const char *dir, const char *sysroot, GError
     while ((name = g_dir_read_name(handle)) != NULL) {
         if (name[0] == '.')
             continue;
-        g_autofree char *real_path = g_build_filename(real_dir, name, NULL);
+        /* Resolved inside the sysroot like the read in load_entry(): a symlink in
+         * the directory must not be followed on the host (tests/hostile). */
+        g_autofree char *host_path = g_build_filename(dir, name, NULL);
+        g_autofree char *real_path = fwneg_sysroot_path(sysroot, host_path);
         struct stat st;
         if (stat(real_path, &st) < 0 || !S_ISREG(st.st_mode))
             continue; /* directories, sockets, dangling symlinks */
