@@ -45,6 +45,7 @@ typedef struct {
     char *xml_path;
     FwnegHostFacts *facts;
     GPtrArray *descriptors;
+    FwnegPlanData *data; /* firmware.d, loaded once like the CLI does */
     guint iterations;
 } Bench;
 
@@ -56,6 +57,7 @@ bench_clear(Bench *bench)
     g_clear_pointer(&bench->xml_path, g_free);
     g_clear_pointer(&bench->facts, fwneg_host_facts_free);
     g_clear_pointer(&bench->descriptors, g_ptr_array_unref);
+    g_clear_pointer(&bench->data, fwneg_plan_data_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Bench, bench_clear)
 
@@ -280,11 +282,13 @@ mode_plan(Bench *bench)
     bench->descriptors = bench_load_descriptors(bench, &error);
     if (bench->descriptors == NULL)
         return die("loading descriptors", error);
+    bench->data = fwneg_plan_data_load(bench->options);
     double t_desc = now_us();
     FwnegPlanInputs inputs = {
         .options = bench->options,
         .facts = bench->facts,
         .descriptors = bench->descriptors,
+        .data = bench->data,
     };
     g_autoptr(FwnegPlan) plan = fwneg_plan_build(domain, &inputs, NULL, &error);
     if (plan == NULL)
@@ -502,7 +506,8 @@ mode_record_write(Bench *bench)
     bench->descriptors = bench_load_descriptors(bench, &error);
     if (bench->descriptors == NULL)
         return die("loading descriptors", error);
-    FwnegPlanInputs inputs = {bench->options, bench->facts, bench->descriptors};
+    bench->data = fwneg_plan_data_load(bench->options);
+    FwnegPlanInputs inputs = {bench->options, bench->facts, bench->descriptors, bench->data};
     g_autoptr(FwnegPlan) plan = fwneg_plan_build(domain, &inputs, NULL, &error);
     if (plan == NULL)
         return die("planning", error);

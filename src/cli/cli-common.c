@@ -122,6 +122,7 @@ fwneg_cli_guest_free(FwnegCliGuest *guest)
     fwneg_host_facts_free(guest->facts);
     g_clear_pointer(&guest->descriptors, g_ptr_array_unref);
     g_clear_pointer(&guest->warnings, g_ptr_array_unref);
+    fwneg_plan_data_free(guest->data);
     g_free(guest);
 }
 
@@ -203,6 +204,7 @@ fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **er
     guest->descriptors = fwneg_descriptor_store_load(dirs, guest->options->sysroot, error);
     if (guest->descriptors == NULL)
         return NULL;
+    guest->data = fwneg_plan_data_load(guest->options);
     return g_steal_pointer(&guest);
 }
 
@@ -213,6 +215,7 @@ fwneg_cli_guest_plan_inputs(const FwnegCliGuest *guest)
         .options = guest->options,
         .facts = guest->facts,
         .descriptors = guest->descriptors,
+        .data = guest->data,
     };
     return inputs;
 }

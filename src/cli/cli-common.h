@@ -43,6 +43,7 @@ typedef struct {
     FwnegHostFacts *facts;
     GPtrArray *descriptors; /* FwnegDescriptorEntry* */
     GPtrArray *warnings;    /* char*: printed on stderr */
+    FwnegPlanData *data;    /* firmware.d, read once for every stage */
 } FwnegCliGuest;
 
 void fwneg_cli_guest_free(FwnegCliGuest *guest);

@@ -8,6 +8,7 @@
 #include "fwneg-options.h"
 #include "host-facts.h"
 #include "firmware-match.h"
+#include "plan-data.h"
 
 G_BEGIN_DECLS
 
@@ -97,6 +98,9 @@ typedef struct {
     const FwnegOptions *options;
     const FwnegHostFacts *facts; /* for the domain's emulator / arch */
     GPtrArray *descriptors;      /* FwnegDescriptorEntry*, from the store */
+    /* firmware.d loaded once (fwneg_plan_data_load, for the same options); NULL:
+     * the ROM and fw_cfg stages read it themselves on every plan. */
+    const FwnegPlanData *data;
 } FwnegPlanInputs;
 
 /* Make the plan.  FWNEG_ERROR_UNSATISFIABLE when the guest cannot be satisfied

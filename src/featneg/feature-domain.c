@@ -652,9 +652,20 @@ fwneg_feature_data_load_dir(const char *dir, GError **error)
     }
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     const char *name;
-    while ((name = g_dir_read_name(handle)) != NULL) {
+    while ((name = g_dir_read_name(handle)) != NULL)
+        g_ptr_array_add(names, g_strdup(name));
+    return fwneg_feature_data_load_names(dir, names, error);
+}
+
+FwnegFeatureData *
+fwneg_feature_data_load_names(const char *dir, GPtrArray *all_names, GError **error)
+{
+    g_autoptr(GError) local_error = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    for (guint i = 0; all_names != NULL && i < all_names->len; i++) {
+        const char *name = g_ptr_array_index(all_names, i);
         if (g_pattern_match_simple("feature-*.json", name))
-            g_ptr_array_add(names, g_strdup(name));
+            g_ptr_array_add(names, (char *)name);
     }
     g_ptr_array_sort(names, compare_names);
 

@@ -105,6 +105,10 @@ gboolean fwneg_feature_data_parse(FwnegFeatureData *data, const char *source, co
  * whole (unique domain names, no two fwneg domains on the same word).  A missing
  * @dir is FWNEG_ERROR_HOST saying how to point fwneg at its data. */
 FwnegFeatureData *fwneg_feature_data_load_dir(const char *dir, GError **error);
+/* The same over a listing of @dir the caller already has (@names: entry names;
+ * only feature-*.json are read), so firmware.d is listed once per run. */
+FwnegFeatureData *fwneg_feature_data_load_names(const char *dir, GPtrArray *names,
+                                                GError **error);
 
 const FwnegFeatureDomain *fwneg_feature_data_find_domain(const FwnegFeatureData *data,
                                                          const char *name);

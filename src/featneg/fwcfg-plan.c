@@ -206,6 +206,15 @@ gboolean
 fwneg_fwcfg_plan(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
                  const char *canonical_machine, FwnegPlan *plan, GError **error)
 {
+    if (inputs->data != NULL) {
+        /* firmware.d loaded once by the front end (plan-data.h). */
+        if (inputs->data->features == NULL) {
+            g_propagate_error(error, g_error_copy(inputs->data->features_error));
+            return FALSE;
+        }
+        return fwneg_fwcfg_plan_with_data(inputs->data->features, domain, inputs->options,
+                                          canonical_machine, plan, error);
+    }
     g_autofree char *dir = fwneg_fwcfg_feature_dir(inputs->options);
     g_autoptr(FwnegFeatureData) data = fwneg_feature_data_load_dir(dir, error);
     if (data == NULL)

@@ -269,8 +269,19 @@ fwneg_rom_plan(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
     };
     g_autoptr(GPtrArray) search_dirs =
         fwneg_rom_search_path(options, domain->arch, ctx.qemu_policy);
-    g_autofree char *sets_dir = fwneg_rom_sets_dir(options);
-    g_autoptr(GPtrArray) sets = fwneg_rom_sets_load(sets_dir, NULL, plan->warnings);
+    const FwnegPlanData *data = inputs->data;
+    g_autofree char *sets_dir =
+        data != NULL ? g_strdup(data->rom_sets_dir) : fwneg_rom_sets_dir(options);
+    g_autoptr(GPtrArray) sets = NULL;
+    if (data != NULL) {
+        /* Loaded once by the front end: the same sets and warnings as reading now. */
+        sets = g_ptr_array_ref(data->rom_sets);
+        for (guint i = 0; i < data->rom_set_warnings->len; i++)
+            g_ptr_array_add(plan->warnings,
+                            g_strdup(g_ptr_array_index(data->rom_set_warnings, i)));
+    } else {
+        sets = fwneg_rom_sets_load(sets_dir, NULL, plan->warnings);
+    }
     g_autofree char *cache_file =
         options->no_cache ? NULL
                           : g_build_filename(ctx.state_dir, "cache", "rom-sha256.json", NULL);

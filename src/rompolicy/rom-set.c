@@ -133,24 +133,22 @@ compare_names(gconstpointer a, gconstpointer b)
 }
 
 GPtrArray *
-fwneg_rom_sets_load(const char *dir, const char *sysroot, GPtrArray *warnings)
+fwneg_rom_sets_load_names(const char *dir, const char *real_dir, GPtrArray *names,
+                          GPtrArray *warnings)
 {
     GPtrArray *sets = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_rom_set_free);
-    g_autofree char *real_dir = fwneg_sysroot_path(sysroot, dir);
-    g_autoptr(GDir) d = g_dir_open(real_dir, 0, NULL);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
+    g_autoptr(GPtrArray) wanted = g_ptr_array_new();
 
-    if (d == NULL)
-        return sets;
-    while ((name = g_dir_read_name(d)) != NULL)
+    for (guint i = 0; names != NULL && i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
         /* firmware.d also holds other kinds of descriptors (feature-*.json). */
         if (g_str_has_prefix(name, "rom-") && g_str_has_suffix(name, ".json"))
-            g_ptr_array_add(names, g_strdup(name));
-    g_ptr_array_sort(names, compare_names);
-    for (guint i = 0; i < names->len; i++) {
-        g_autofree char *path = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
-        g_autofree char *real = g_build_filename(real_dir, g_ptr_array_index(names, i), NULL);
+            g_ptr_array_add(wanted, (char *)name);
+    }
+    g_ptr_array_sort(wanted, compare_names);
+    for (guint i = 0; i < wanted->len; i++) {
+        g_autofree char *path = g_build_filename(dir, g_ptr_array_index(wanted, i), NULL);
+        g_autofree char *real = g_build_filename(real_dir, g_ptr_array_index(wanted, i), NULL);
         g_autofree char *data = NULL;
         gsize len = 0;
         g_autoptr(GError) error = NULL;
@@ -166,6 +164,21 @@ fwneg_rom_sets_load(const char *dir, const char *sysroot, GPtrArray *warnings)
         g_ptr_array_add(sets, set);
     }
     return sets;
+}
+
+GPtrArray *
+fwneg_rom_sets_load(const char *dir, const char *sysroot, GPtrArray *warnings)
+{
+    g_autofree char *real_dir = fwneg_sysroot_path(sysroot, dir);
+    g_autoptr(GDir) d = g_dir_open(real_dir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    if (d == NULL)
+        return g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_rom_set_free);
+    while ((name = g_dir_read_name(d)) != NULL)
+        g_ptr_array_add(names, g_strdup(name));
+    return fwneg_rom_sets_load_names(dir, real_dir, names, warnings);
 }
 
 static gboolean

@@ -26,6 +26,11 @@ FwnegRomSet *fwneg_rom_set_parse(const char *data, gsize len, const char *path, 
 /* All rom-*.json in @dir (read inside @sysroot), sorted by file name.  A broken
  * file is skipped with a warning in @warnings; a missing dir is an empty list. */
 GPtrArray *fwneg_rom_sets_load(const char *dir, const char *sysroot, GPtrArray *warnings);
+/* The same over a directory listing the caller already has (@names: every
+ * entry name of @dir, read at @real_dir; non-rom-*.json names are ignored), so
+ * firmware.d is listed once for the ROM sets and the feature data (plan-data.c). */
+GPtrArray *fwneg_rom_sets_load_names(const char *dir, const char *real_dir, GPtrArray *names,
+                                     GPtrArray *warnings);
 
 /* Does @set apply to a guest of @arch with firmware @interface (NULL = any)? */
 gboolean fwneg_rom_set_applies(const FwnegRomSet *set, const char *arch, const char *interface);
