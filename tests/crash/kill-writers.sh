@@ -10,8 +10,13 @@
 #                     tests/crash/crash-writer, killed KILLS times
 #   probe-cache       `fwneg plan` writing the QEMU capability cache (host-facts.c),
 #                     killed KILLS times
+#   cli-writers       `fwneg record` (the record, the ROM store, the ROM hash cache) and
+#                     `fwneg plan --output=qemu-args` (fw_cfg blobs), for two versions
+#                     of one VM, killed KILLS/2 times: each file is byte-equal to one
+#                     of the two whole versions, every store file is its sha256
 #   full-disk         a 64 KiB tmpfs (root only: skipped otherwise)
 #   concurrent        two writers on one record path while a reader checks it
+#   concurrent-record two `fwneg record` runs on one VM at once, 20 times
 #
 # Usage: kill-writers.sh CRASH_WRITER (the driver's path; meson passes it).
 # Env: FWNEG_BIN, FWNEG_TEST_DATA (set by meson); FWNEG_CRASH_KILLS (default 200).
@@ -32,7 +37,7 @@ trap cleanup EXIT
 
 number=0
 failed=0
-echo "1..6"
+echo "1..8"
 result() { # result OK? NAME
     number=$((number + 1))
     if [ "$1" = 1 ]; then
@@ -179,6 +184,124 @@ test_probe_cache() {
     result "$ok" "probe-cache: $((kills / 2)) SIGKILLs of fwneg plan, the cache is always a whole entry"
 }
 
+# ---- 2b. fwneg record and the fw_cfg blobs, killed ---------------------------------------
+# crash_vm VARIANT: one VM (fixed UUID) in two versions that differ in every file fwneg
+# writes: NIC model (ROM, record) and secure boot (firmware, fw_cfg feature bitmap).
+crash_vm() {
+    local model=virtio firmware=""
+    if [ "$1" = B ]; then
+        model=e1000
+        firmware="<firmware><feature enabled='no' name='secure-boot'/></firmware>"
+    fi
+    cat <<XML
+<domain type='qemu'>
+  <name>crash-vm</name>
+  <uuid>00000000-0000-4000-8000-00000000c001</uuid>
+  <memory unit='MiB'>64</memory>
+  <os firmware='efi'>$firmware<type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>
+    <interface type='user'><mac address='52:54:00:00:00:01'/><model type='$model'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></interface>
+  </devices>
+</domain>
+XML
+}
+
+# check_cli_state STATE: every file fwneg wrote is one of the whole versions.
+check_cli_state() {
+    local state=$1 f bad=0
+    local record=$state/vms/00000000-0000-4000-8000-00000000c001.json
+    local blob=$state/fwcfg/00000000-0000-4000-8000-00000000c001/opt/org.fwneg/features
+    if [ -e "$record" ] && ! cmp -s "$record" "$work/golden-A.record" &&
+        ! cmp -s "$record" "$work/golden-B.record"; then
+        echo "# record is neither version: $(head -c 120 "$record" | tr '\n' ' ')"; bad=1
+    fi
+    if [ -e "$blob" ] && ! cmp -s "$blob" "$work/golden-A.blob" &&
+        ! cmp -s "$blob" "$work/golden-B.blob"; then
+        echo "# fw_cfg blob is neither version: $(xxd -p "$blob" | head -c 80)"; bad=1
+    fi
+    for f in "$state"/roms/*; do
+        [ -e "$f" ] || continue
+        if [ "$(sha256sum <"$f" | cut -d' ' -f1)" != "$(basename "$f")" ]; then
+            echo "# partial ROM in the store: $f ($(stat -c %s "$f") bytes)"; bad=1
+        fi
+    done
+    for f in "$state"/cache/*.json "$state"/cache/qemu-caps/*.json; do
+        [ -e "$f" ] || continue
+        jq -e . "$f" >/dev/null 2>&1 || { echo "# cache file $f is not whole JSON"; bad=1; }
+    done
+    return "$bad"
+}
+
+test_cli_writers() {
+    local state=$work/cli-state ok=1 i v
+    local common=(--canonical-machine pc-q35-7.2 --state-dir "$state")
+    crash_vm A >"$work/vm-A.xml"
+    crash_vm B >"$work/vm-B.xml"
+    # The two whole versions, written by uninterrupted runs into the same state dir
+    # (the record names its store copies by path).
+    local start end
+    start=$(date +%s%N)
+    for v in A B; do
+        if ! "$FWNEG_BIN" record "${common[@]}" "$work/vm-$v.xml" >/dev/null 2>"$work/err" ||
+            ! "$FWNEG_BIN" plan --output=qemu-args "${common[@]}" "$work/vm-$v.xml" \
+                >/dev/null 2>>"$work/err"; then
+            echo "# uninterrupted run of version $v failed: $(cat "$work/err")"
+            result 0 "cli-writers: fwneg record and plan run"
+            return
+        fi
+        cp "$state/vms/00000000-0000-4000-8000-00000000c001.json" "$work/golden-$v.record"
+        cp "$state/fwcfg/00000000-0000-4000-8000-00000000c001/opt/org.fwneg/features" \
+            "$work/golden-$v.blob"
+    done
+    end=$(date +%s%N)
+    local run_ms=$(( (end - start) / 4000000 + 1 ))
+    if cmp -s "$work/golden-A.record" "$work/golden-B.record" ||
+        cmp -s "$work/golden-A.blob" "$work/golden-B.blob"; then
+        echo "# the two versions do not differ: this test could not tell them apart"; ok=0
+    fi
+    local rounds=$((kills / 2)) kind
+    for ((i = 1; i <= rounds; i++)); do
+        v=$([ $((RANDOM % 2)) = 0 ] && echo A || echo B)
+        if [ $((i % 2)) = 0 ]; then kind=record; else kind="plan --output=qemu-args"; fi
+        # Each run starts from a clean ROM store half the time, so ROM copies are killed too.
+        [ $((RANDOM % 2)) = 0 ] && rm -rf "$state/roms"
+        # shellcheck disable=SC2086
+        "$FWNEG_BIN" $kind "${common[@]}" "$work/vm-$v.xml" >/dev/null 2>&1 &
+        local pid=$!
+        random_delay $((run_ms * 3 / 2))
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        check_cli_state "$state" || { echo "# after kill $i ($kind, version $v)"; ok=0; }
+    done
+    # Whatever the kills left, a full run still works and rewrites a whole version.
+    "$FWNEG_BIN" record "${common[@]}" "$work/vm-A.xml" >/dev/null 2>"$work/err" ||
+        { echo "# record after the kills: $(cat "$work/err")"; ok=0; }
+    cmp -s "$state/vms/00000000-0000-4000-8000-00000000c001.json" "$work/golden-A.record" ||
+        { echo "# record after the kills differs from version A"; ok=0; }
+    echo "# cli-writers: $rounds kills of ~${run_ms} ms runs; $(find "$state" -name '.*' -type f | wc -l)" \
+        "hidden temp files left by killed writers"
+    result "$ok" "cli-writers: $rounds SIGKILLs of fwneg record / plan: record, fw_cfg blob, ROM store always whole"
+}
+
+test_concurrent_record() {
+    local state=$work/cli-state ok=1 i
+    local common=(--canonical-machine pc-q35-7.2 --state-dir "$state")
+    local record=$state/vms/00000000-0000-4000-8000-00000000c001.json
+    for ((i = 1; i <= 20; i++)); do
+        "$FWNEG_BIN" record "${common[@]}" "$work/vm-A.xml" >/dev/null 2>"$work/errA" &
+        local a=$!
+        "$FWNEG_BIN" record "${common[@]}" "$work/vm-B.xml" >/dev/null 2>"$work/errB" &
+        local b=$!
+        wait "$a" || { echo "# round $i: record A failed: $(cat "$work/errA")"; ok=0; }
+        wait "$b" || { echo "# round $i: record B failed: $(cat "$work/errB")"; ok=0; }
+        check_cli_state "$state" || { echo "# after round $i"; ok=0; }
+    done
+    [ -s "$record" ] || ok=0
+    result "$ok" "concurrent-record: two fwneg record runs on one VM, 20 times: one whole record each time"
+}
+
 # ---- 3. full disk ------------------------------------------------------------------
 test_full_disk() {
     if [ "$(id -u)" != 0 ]; then
@@ -210,6 +333,18 @@ test_full_disk() {
     others=$(ls -A "$mnt/vms" | grep -vx record.json | tr '\n' ' ')
     [ -z "$others" ] || { echo "# debris left on the full disk: $others"; ok=0; }
 
+    # fwneg record needs room for the ROM copy (~240 KiB): a clear error, nothing partial.
+    if "$FWNEG_BIN" record --canonical-machine pc-q35-7.2 --state-dir "$mnt/state" \
+        "$work/vm-A.xml" >/dev/null 2>"$work/err"; then
+        echo "# fwneg record into a 64 KiB file system succeeded?"; ok=0
+    fi
+    echo "# fwneg record: $(cat "$work/err")"
+    grep -q "No space left on device" "$work/err" || { echo "# record error lacks ENOSPC"; ok=0; }
+    grep -qF "$mnt/state" "$work/err" || { echo "# record error does not name the file"; ok=0; }
+    check_cli_state "$mnt/state" || ok=0
+    [ -z "$(find "$mnt/state" -type f ! -name '.*' -path '*/roms/*')" ] ||
+        { echo "# a ROM reached the store of the full disk"; ok=0; }
+
     # fwneg plan with its state dir on the full disk: the cache only saves time, so the
     # plan is still made, and no partial cache entry is left behind.
     head -c 60k /dev/zero >"$mnt/filler" 2>/dev/null
@@ -225,7 +360,7 @@ test_full_disk() {
         jq -e . "$f" >/dev/null 2>&1 || echo "$f"; done)
     [ -z "$partial" ] || { echo "# partial files in the state dir: $partial"; ok=0; }
     umount "$mnt" && mnt=""
-    result "$ok" "full-disk: ENOSPC is a clear error naming the file, the old version survives, no debris"
+    result "$ok" "full-disk: ENOSPC is a clear error naming the file (atomic write, fwneg record), the old version survives, no debris"
 }
 
 # ---- 4. two writers on one record --------------------------------------------------
@@ -272,7 +407,9 @@ test_after() {
 test_control
 test_atomic_write
 test_probe_cache
+test_cli_writers
 test_full_disk
 test_concurrent
+test_concurrent_record
 test_after
 [ "$failed" = 0 ]
