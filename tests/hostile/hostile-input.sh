@@ -210,6 +210,23 @@ sed "s|/usr/share/OVMF/OVMF_CODE_4M.fd|/../../../..$work/outside/CODE.fd|" \
 ALLOW_STDOUT=1 check "descriptor path with ../ stays inside --sysroot (lint: does not exist)" 1 10 \
     "does not exist" -- descriptors lint --sysroot "$work/sr" /usr/share/qemu/firmware/40-dotdot.json
 
+# ROM paths: a <rom file> climbing out, and a ROM dir entry linking out, stay inside too.
+mkdir -p sr/usr/lib/ipxe/qemu
+cp /usr/lib/ipxe/qemu/pxe-virtio.rom outside/x.rom
+ln -s "$work/outside/x.rom" sr/usr/lib/ipxe/qemu/efi-virtio.rom
+nic() { # nic EXTRA: a virtio NIC with EXTRA inside, in a BIOS q35 guest
+    domain "$1" "<devices><interface type='user'><mac address='52:54:00:00:00:01'/><model type='virtio'/>$2<address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></interface></devices>"
+}
+nic rom-climb "<rom file='/../../../../../../..$work/outside/x.rom'/>" >rom-climb.xml
+check "ROM file with ../ stays inside --sysroot (not found there)" 1 10 "No such file" -- \
+    plan --canonical-machine pc-q35-7.2 --sysroot "$work/sr" --firmware-dir /none rom-climb.xml
+nic rom-link "" >rom-link.xml
+check "ROM dir symlink to a host file stays inside --sysroot (not found there)" 1 10 "not found" -- \
+    plan --canonical-machine pc-q35-7.2 --sysroot "$work/sr" --firmware-dir /none rom-link.xml
+head -c $((100 * 1024 * 1024)) /dev/zero >huge.rom
+check "100 MB ROM refused by size" 2 20 "too large" -- rom import --state-dir "$work/romstate3" "$work/huge.rom"
+rm -f huge.rom
+
 # ---- world-writable descriptor directories: a warning ----------------------------------------
 mkdir -p ww
 cp "$sysroot/usr/share/qemu/firmware/60-edk2-x86_64.json" ww/
