@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <glib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,4 +21,22 @@ fwneg_fuzz_check_result(gboolean ok, const GError *error)
 {
     if (ok ? error != NULL : error == NULL || error->message == NULL || error->message[0] == '\0')
         abort();
+}
+
+/* For parsers that take a path: @data in an anonymous memory file, named through
+ * /proc/self/fd (no disk I/O per input).  Returns the fd (close it) and the path. */
+static inline int
+fwneg_fuzz_memfd(const uint8_t *data, size_t size, char **path_out)
+{
+    int fd = memfd_create("fwneg-fuzz", MFD_CLOEXEC);
+    if (fd < 0)
+        abort();
+    for (size_t done = 0; done < size;) {
+        ssize_t n = write(fd, data + done, size - done);
+        if (n <= 0)
+            abort();
+        done += (size_t)n;
+    }
+    *path_out = g_strdup_printf("/proc/self/fd/%d", fd);
+    return fd;
 }
