@@ -21,12 +21,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "atomic-file.h"
 #include "bootorder-plan.h"
+#include "descriptor-cache.h"
 #include "descriptor-store.h"
 #include "domain.h"
 #include "firmware-match.h"
@@ -462,11 +465,73 @@ mode_descriptors(Bench *bench)
     samples_report("load", &load);
     samples_report("match", &match);
     samples_report("load_match", &total);
+
+    /* With the parsed-descriptor cache, as `fwneg plan` loads them: first with no
+     * cache file (every file parsed, the cache written), then warm.  The files
+     * must be older than the cache's racy window (bench/run waits for that). */
+    g_autofree char *cache_dir = g_build_filename(
+        bench->options->state_dir ? bench->options->state_dir : FWNEG_DEFAULT_STATE_DIR,
+        "cache", NULL);
+    g_autofree char *cache_path =
+        g_build_filename(cache_dir, FWNEG_DESCRIPTOR_CACHE_FILE, NULL);
+    if (!fwneg_ensure_state_dir(cache_dir, 0755, &error))
+        return die(cache_dir, error);
+    (void)unlink(cache_path);
+    Samples warm_load = samples_new(), warm_total = samples_new();
+    guint hits = 0, writes = 0;
+    for (guint i = 0; i <= bench->iterations; i++) {
+        double a = now_us();
+        g_autoptr(FwnegDescriptorCache) cache = fwneg_descriptor_cache_open(cache_path);
+        g_autoptr(GPtrArray) dirs = fwneg_options_firmware_dirs(bench->options);
+        g_autoptr(GPtrArray) entries =
+            fwneg_descriptor_store_load_cached(dirs, bench->options->sysroot, cache, &error);
+        if (entries == NULL || !fwneg_descriptor_cache_save(cache, &error))
+            return die("loading descriptors through the cache", error);
+        double b = now_us();
+        g_autoptr(FwnegFirmwareChoice) choice =
+            fwneg_firmware_select(domain, machine, entries, bench->options, NULL, &error);
+        if (choice == NULL)
+            return die("choosing the firmware", error);
+        double c = now_us();
+        if (i == 0) {
+            /* cold: no cache file yet */
+            printf("cached_cold_load_match %.2f\n", c - a);
+            printf("cached_cold_wrote %d\n", fwneg_descriptor_cache_wrote(cache));
+            continue;
+        }
+        samples_add(&warm_load, b - a);
+        samples_add(&warm_total, c - a);
+        hits = fwneg_descriptor_cache_hits(cache);
+        writes += fwneg_descriptor_cache_wrote(cache);
+        if (g_strcmp0(choice->descriptor ? choice->descriptor : "(none)", chosen) != 0)
+            return die("the cached load chose another firmware", NULL);
+    }
+    struct stat st;
+    printf("cache_bytes %jd\n", stat(cache_path, &st) == 0 ? (intmax_t)st.st_size : (intmax_t)-1);
+    printf("cached_warm_hits %u\n", hits);
+    printf("cached_warm_writes %u\n", writes);
+    samples_report("cached_warm_load", &warm_load);
+    samples_report("cached_warm_load_match", &warm_total);
     report_peak_rss();
     return 0;
 }
 
 /* ---- mode: record-write -------------------------------------------------- */
+
+static int
+write_all(int fd, const char *data, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (gsize)n;
+    }
+    return 0;
+}
 
 static int
 write_all_and_fsync(int fd, const char *data, gsize len)
@@ -541,10 +606,62 @@ mode_record_write(Bench *bench)
         samples_add(&floor, now_us() - a);
     }
     (void)unlink(floor_path);
+
+    /* Where the time of one atomic write goes, step by step (the same steps as
+     * atomic-file.c), and the same write with fdatasync() for the file: data and
+     * size are what a reader needs after a crash; the directory fsync makes the
+     * rename durable either way. */
+    Samples s_write = samples_new(), s_fsync = samples_new(), s_fdatasync = samples_new(),
+            s_rename = samples_new(), s_dirsync = samples_new(), s_total_datasync = samples_new();
+    g_autofree char *tmp_path = g_build_filename(vms, ".bench-step.tmp", NULL);
+    int dir_fd = open(vms, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) {
+        fprintf(stderr, "bench-plan: %s: %s\n", vms, g_strerror(errno));
+        return 2;
+    }
+    for (guint i = 0; i < bench->iterations; i++) {
+        gboolean datasync = i % 2 == 1; /* interleaved, so both see the same load */
+        double a = now_us();
+        int fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        gsize len = strlen(json);
+        if (fd < 0 || write_all(fd, json, len) != 0 || fchmod(fd, 0644) != 0) {
+            fprintf(stderr, "bench-plan: %s: %s\n", tmp_path, g_strerror(errno));
+            return 2;
+        }
+        double b = now_us();
+        if ((datasync ? fdatasync(fd) : fsync(fd)) != 0 || close(fd) != 0) {
+            fprintf(stderr, "bench-plan: sync %s: %s\n", tmp_path, g_strerror(errno));
+            return 2;
+        }
+        double c = now_us();
+        if (rename(tmp_path, path) != 0) {
+            fprintf(stderr, "bench-plan: rename %s: %s\n", tmp_path, g_strerror(errno));
+            return 2;
+        }
+        double d = now_us();
+        if (fsync(dir_fd) != 0) {
+            fprintf(stderr, "bench-plan: fsync %s: %s\n", vms, g_strerror(errno));
+            return 2;
+        }
+        double e = now_us();
+        samples_add(&s_write, b - a);
+        samples_add(datasync ? &s_fdatasync : &s_fsync, c - b);
+        samples_add(&s_rename, d - c);
+        samples_add(&s_dirsync, e - d);
+        if (datasync)
+            samples_add(&s_total_datasync, e - a);
+    }
+    close(dir_fd);
     printf("record_bytes %zu\n", strlen(json));
     printf("record_path %s\n", path);
     samples_report("record_write", &write);
     samples_report("fsync_floor", &floor);
+    samples_report("step_create_write_chmod", &s_write);
+    samples_report("step_file_fsync", &s_fsync);
+    samples_report("step_file_fdatasync", &s_fdatasync);
+    samples_report("step_rename", &s_rename);
+    samples_report("step_dir_fsync", &s_dirsync);
+    samples_report("record_write_fdatasync", &s_total_datasync);
     return 0;
 }
 

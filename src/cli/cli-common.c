@@ -172,6 +172,22 @@ load_host_facts(const FwnegOptions *options, const FwnegDomain *domain, GError *
     return fwneg_host_facts_probe(emulator, cache_dir, error);
 }
 
+/* STATE_DIR/cache/descriptors.gvariant, or NULL (no cache) where a symlink in
+ * the state path would redirect it (tests/hostile) or it cannot be made. */
+static char *
+descriptor_cache_path(const FwnegOptions *options)
+{
+    if (options->no_cache)
+        return NULL;
+    const char *state = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR;
+    g_autoptr(GError) error = NULL;
+    if (!fwneg_ensure_state_subdir(state, "cache", 0755, &error)) {
+        g_debug("not using the descriptor cache: %s", error->message);
+        return NULL;
+    }
+    return g_build_filename(state, "cache", FWNEG_DESCRIPTOR_CACHE_FILE, NULL);
+}
+
 FwnegCliGuest *
 fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **error)
 {
@@ -201,9 +217,15 @@ fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **er
 
     g_autoptr(GPtrArray) dirs = fwneg_options_firmware_dirs(guest->options);
     fwneg_descriptor_store_check_dirs(dirs, guest->options->sysroot, guest->warnings);
-    guest->descriptors = fwneg_descriptor_store_load(dirs, guest->options->sysroot, error);
+    g_autofree char *cache_path = descriptor_cache_path(guest->options);
+    g_autoptr(FwnegDescriptorCache) cache = fwneg_descriptor_cache_open(cache_path);
+    guest->descriptors =
+        fwneg_descriptor_store_load_cached(dirs, guest->options->sysroot, cache, error);
     if (guest->descriptors == NULL)
         return NULL;
+    g_autoptr(GError) cache_error = NULL;
+    if (!fwneg_descriptor_cache_save(cache, &cache_error))
+        g_debug("descriptor cache not saved: %s", cache_error->message); /* it only saves time */
     guest->data = fwneg_plan_data_load(guest->options);
     return g_steal_pointer(&guest);
 }

@@ -23,7 +23,8 @@ typedef struct {
     char *name;
     char *host_path;
     char *dir;
-    goffset size;
+    char *real_path; /* inside the sysroot, resolved once */
+    struct stat st;
     GPtrArray *overridden;
 } DiscoveredFile;
 
@@ -33,6 +34,7 @@ discovered_file_free(DiscoveredFile *file)
     g_free(file->name);
     g_free(file->host_path);
     g_free(file->dir);
+    g_free(file->real_path);
     g_clear_pointer(&file->overridden, g_ptr_array_unref);
     g_free(file);
 }
@@ -99,14 +101,16 @@ scan_directory(GHashTable *by_name, const char *dir, const char *sysroot, GError
         DiscoveredFile *previous = g_hash_table_lookup(by_name, name);
         DiscoveredFile *file = g_new0(DiscoveredFile, 1);
         file->name = g_strdup(name);
-        file->host_path = g_build_filename(dir, name, NULL);
+        file->host_path = g_steal_pointer(&host_path);
         file->dir = g_strdup(dir);
-        file->size = st.st_size;
+        file->real_path = g_steal_pointer(&real_path);
+        file->st = st;
+        /* Made only when something is overridden: most names are not. */
         if (previous != NULL) {
             file->overridden = g_steal_pointer(&previous->overridden);
+            if (file->overridden == NULL)
+                file->overridden = g_ptr_array_new_with_free_func(g_free);
             g_ptr_array_add(file->overridden, g_strdup(previous->host_path));
-        } else {
-            file->overridden = g_ptr_array_new_with_free_func(g_free);
         }
         g_hash_table_replace(by_name, file->name, file);
     }
@@ -122,32 +126,38 @@ compare_by_name(gconstpointer a, gconstpointer b)
 }
 
 static FwnegDescriptorEntry *
-load_entry(DiscoveredFile *file, const char *sysroot)
+load_entry(DiscoveredFile *file, FwnegDescriptorCache *cache)
 {
     FwnegDescriptorEntry *entry = g_new0(FwnegDescriptorEntry, 1);
     entry->name = g_strdup(file->name);
     entry->path = g_strdup(file->host_path);
     entry->dir = g_strdup(file->dir);
-    if (file->overridden->len > 0)
-        entry->overridden = g_steal_pointer(&file->overridden);
+    entry->overridden = g_steal_pointer(&file->overridden);
 
-    if (file->size == 0) {
+    if (file->st.st_size == 0) {
         entry->state = FWNEG_DESCRIPTOR_MASKED;
         return entry;
     }
-    if (file->size > FWNEG_DESCRIPTOR_MAX_BYTES) {
+    if (file->st.st_size > FWNEG_DESCRIPTOR_MAX_BYTES) {
         entry->state = FWNEG_DESCRIPTOR_BROKEN;
         entry->error = g_strdup_printf("file is %" G_GOFFSET_FORMAT
                                        " bytes, larger than the 1 MiB libvirt reads",
-                                       (gint64)file->size);
+                                       (gint64)file->st.st_size);
         return entry;
     }
 
-    g_autofree char *real_path = fwneg_sysroot_path(sysroot, file->host_path);
+    /* The parse of an unchanged file, from the last run (read errors are not
+     * cached: they are cheap to meet again and may be passing). */
+    if (fwneg_descriptor_cache_lookup(cache, file->real_path, file->host_path, &file->st,
+                                      &entry->desc, &entry->error)) {
+        entry->state = entry->desc != NULL ? FWNEG_DESCRIPTOR_OK : FWNEG_DESCRIPTOR_BROKEN;
+        return entry;
+    }
+
     g_autofree char *data = NULL;
     gsize len = 0;
     g_autoptr(GError) error = NULL;
-    if (!g_file_get_contents(real_path, &data, &len, &error)) {
+    if (!g_file_get_contents(file->real_path, &data, &len, &error)) {
         entry->state = FWNEG_DESCRIPTOR_BROKEN;
         entry->error = g_strdup_printf("cannot read: %s", error->message);
         return entry;
@@ -156,14 +166,25 @@ load_entry(DiscoveredFile *file, const char *sysroot)
     if (entry->desc == NULL) {
         entry->state = FWNEG_DESCRIPTOR_BROKEN;
         entry->error = error_without_path(error->message, file->host_path);
+        fwneg_descriptor_cache_store(cache, file->real_path, file->host_path, &file->st, NULL,
+                                     entry->error);
         return entry;
     }
     entry->state = FWNEG_DESCRIPTOR_OK;
+    fwneg_descriptor_cache_store(cache, file->real_path, file->host_path, &file->st, entry->desc,
+                                 NULL);
     return entry;
 }
 
 GPtrArray *
 fwneg_descriptor_store_load(GPtrArray *dirs, const char *sysroot, GError **error)
+{
+    return fwneg_descriptor_store_load_cached(dirs, sysroot, NULL, error);
+}
+
+GPtrArray *
+fwneg_descriptor_store_load_cached(GPtrArray *dirs, const char *sysroot,
+                                   FwnegDescriptorCache *cache, GError **error)
 {
     g_autoptr(GHashTable) by_name =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)discovered_file_free);
@@ -182,7 +203,7 @@ fwneg_descriptor_store_load(GPtrArray *dirs, const char *sysroot, GError **error
 
     GPtrArray *entries = g_ptr_array_new_full(files->len, (GDestroyNotify)fwneg_descriptor_entry_free);
     for (guint i = 0; i < files->len; i++)
-        g_ptr_array_add(entries, load_entry(g_ptr_array_index(files, i), sysroot));
+        g_ptr_array_add(entries, load_entry(g_ptr_array_index(files, i), cache));
     return entries;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include "descriptor-cache.h"
 #include "firmware-descriptor.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,12 @@ void fwneg_descriptor_entry_free(FwnegDescriptorEntry *entry);
  * (NULL for "/") is prepended when reading.  Missing directories are fine.
  * Returns all entries (OK, MASKED, BROKEN) sorted by name. */
 GPtrArray *fwneg_descriptor_store_load(GPtrArray *dirs, const char *sysroot, GError **error);
+
+/* The same, taking the parse of unchanged files from @cache (NULL: none) and
+ * storing new parses in it; the result is exactly that of an uncached load.
+ * The caller saves the cache (fwneg_descriptor_cache_save). */
+GPtrArray *fwneg_descriptor_store_load_cached(GPtrArray *dirs, const char *sysroot,
+                                              FwnegDescriptorCache *cache, GError **error);
 
 /* World-writable descriptor directories are a warning (anyone could inject firmware).
  * Appends human-readable warnings to @warnings. */

@@ -151,30 +151,61 @@ json_type_label(json_object *obj)
     return obj == NULL ? "null" : json_type_to_name(json_object_get_type(obj));
 }
 
-/* A member that must be present and of @type. */
+/* A member that must be present and of @type.  Its name for messages is
+ * @member_format (e.g. "targets[%zu].machines"), formatted only on error: building
+ * member names for every member of every file cost ~10% of loading a large
+ * descriptor set (bench/run). */
 static json_object *
-require_member(json_object *parent, const char *key, json_type type, const char *path,
-               const char *member, GError **error)
+require_member_va(json_object *parent, const char *key, json_type type, const char *path,
+                  GError **error, const char *member_format, va_list args)
+    G_GNUC_PRINTF(6, 0);
+
+static json_object *
+require_member_va(json_object *parent, const char *key, json_type type, const char *path,
+                  GError **error, const char *member_format, va_list args)
 {
     json_object *value = NULL;
-    if (!json_object_is_type(parent, json_type_object) ||
-        !json_object_object_get_ex(parent, key, &value)) {
+    gboolean present = json_object_is_type(parent, json_type_object) &&
+                       json_object_object_get_ex(parent, key, &value);
+    if (present && json_object_is_type(value, type))
+        return value;
+    g_autofree char *member = g_strdup_vprintf(member_format, args);
+    if (!present)
         set_member_error(error, path, member, "missing (libvirt requires this member)");
-        return NULL;
-    }
-    if (!json_object_is_type(value, type)) {
+    else
         set_member_error(error, path, member, "expected %s, found %s", json_type_to_name(type),
                          json_type_label(value));
-        return NULL;
-    }
+    return NULL;
+}
+
+static json_object *
+require_member(json_object *parent, const char *key, json_type type, const char *path,
+               GError **error, const char *member_format, ...) G_GNUC_PRINTF(6, 7);
+
+static json_object *
+require_member(json_object *parent, const char *key, json_type type, const char *path,
+               GError **error, const char *member_format, ...)
+{
+    va_list args;
+    va_start(args, member_format);
+    json_object *value = require_member_va(parent, key, type, path, error, member_format, args);
+    va_end(args);
     return value;
 }
 
 static char *
-require_string(json_object *parent, const char *key, const char *path, const char *member,
-               GError **error)
+require_string(json_object *parent, const char *key, const char *path, GError **error,
+               const char *member_format, ...) G_GNUC_PRINTF(5, 6);
+
+static char *
+require_string(json_object *parent, const char *key, const char *path, GError **error,
+               const char *member_format, ...)
 {
-    json_object *value = require_member(parent, key, json_type_string, path, member, error);
+    va_list args;
+    va_start(args, member_format);
+    json_object *value =
+        require_member_va(parent, key, json_type_string, path, error, member_format, args);
+    va_end(args);
     return value != NULL ? g_strdup(json_object_get_string(value)) : NULL;
 }
 
@@ -182,7 +213,7 @@ static gboolean
 parse_interfaces(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 {
     json_object *array =
-        require_member(root, "interface-types", json_type_array, desc->path, "interface-types", error);
+        require_member(root, "interface-types", json_type_array, desc->path, error, "interface-types");
     if (array == NULL)
         return FALSE;
     desc->interface_types = g_ptr_array_new_with_free_func(g_free);
@@ -206,26 +237,23 @@ static gboolean
 parse_flash_file(json_object *mapping, const char *key, const char *path, char **filename,
                  char **format, GError **error)
 {
-    g_autofree char *member = g_strdup_printf("mapping.%s", key);
-    json_object *file = require_member(mapping, key, json_type_object, path, member, error);
+    json_object *file = require_member(mapping, key, json_type_object, path, error, "mapping.%s", key);
     if (file == NULL)
         return FALSE;
-    g_autofree char *filename_member = g_strdup_printf("mapping.%s.filename", key);
-    g_autofree char *format_member = g_strdup_printf("mapping.%s.format", key);
-    *filename = require_string(file, "filename", path, filename_member, error);
+    *filename = require_string(file, "filename", path, error, "mapping.%s.filename", key);
     if (*filename == NULL)
         return FALSE;
-    *format = require_string(file, "format", path, format_member, error);
+    *format = require_string(file, "format", path, error, "mapping.%s.format", key);
     return *format != NULL;
 }
 
 static gboolean
 parse_mapping(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 {
-    json_object *mapping = require_member(root, "mapping", json_type_object, desc->path, "mapping", error);
+    json_object *mapping = require_member(root, "mapping", json_type_object, desc->path, error, "mapping");
     if (mapping == NULL)
         return FALSE;
-    desc->device = require_string(mapping, "device", desc->path, "mapping.device", error);
+    desc->device = require_string(mapping, "device", desc->path, error, "mapping.device");
     if (desc->device == NULL)
         return FALSE;
     if (!str_in_list(known_devices, desc->device))
@@ -235,7 +263,7 @@ parse_mapping(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 
     if (strcmp(desc->device, "flash") != 0) {
         /* kernel, memory, igvm: one file. */
-        desc->filename = require_string(mapping, "filename", desc->path, "mapping.filename", error);
+        desc->filename = require_string(mapping, "filename", desc->path, error, "mapping.filename");
         return desc->filename != NULL;
     }
 
@@ -267,35 +295,36 @@ parse_mapping(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 static gboolean
 parse_targets(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 {
-    json_object *array = require_member(root, "targets", json_type_array, desc->path, "targets", error);
+    json_object *array = require_member(root, "targets", json_type_array, desc->path, error, "targets");
     if (array == NULL)
         return FALSE;
     desc->targets = g_ptr_array_new_with_free_func((GDestroyNotify)firmware_target_free);
     for (size_t i = 0; i < json_object_array_length(array); i++) {
         json_object *item = json_object_array_get_idx(array, i);
-        g_autofree char *arch_member = g_strdup_printf("targets[%zu].architecture", i);
-        g_autofree char *machines_member = g_strdup_printf("targets[%zu].machines", i);
         FwnegFirmwareTarget *target = g_new0(FwnegFirmwareTarget, 1);
         g_ptr_array_add(desc->targets, target);
 
-        target->architecture = require_string(item, "architecture", desc->path, arch_member, error);
+        target->architecture =
+            require_string(item, "architecture", desc->path, error, "targets[%zu].architecture", i);
         if (target->architecture == NULL)
             return FALSE;
-        if (!str_in_list(known_architectures, target->architecture))
+        if (!str_in_list(known_architectures, target->architecture)) {
+            g_autofree char *arch_member = g_strdup_printf("targets[%zu].architecture", i);
             return set_member_error(error, desc->path, arch_member,
                                     "unknown architecture '%s' (libvirt 9.0 refuses the whole "
                                     "file; use a QEMU target name such as x86_64, i386, "
                                     "aarch64 or arm)",
                                     target->architecture);
-        json_object *machines =
-            require_member(item, "machines", json_type_array, desc->path, machines_member, error);
+        }
+        json_object *machines = require_member(item, "machines", json_type_array, desc->path,
+                                               error, "targets[%zu].machines", i);
         if (machines == NULL)
             return FALSE;
         target->machines = g_ptr_array_new_with_free_func(g_free);
         for (size_t j = 0; j < json_object_array_length(machines); j++) {
             json_object *machine = json_object_array_get_idx(machines, j);
             if (!json_object_is_type(machine, json_type_string)) {
-                g_autofree char *member = g_strdup_printf("%s[%zu]", machines_member, j);
+                g_autofree char *member = g_strdup_printf("targets[%zu].machines[%zu]", i, j);
                 return set_member_error(error, desc->path, member, "expected string, found %s",
                                         json_type_label(machine));
             }
@@ -308,7 +337,7 @@ parse_targets(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 static gboolean
 parse_features(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 {
-    json_object *array = require_member(root, "features", json_type_array, desc->path, "features", error);
+    json_object *array = require_member(root, "features", json_type_array, desc->path, error, "features");
     if (array == NULL)
         return FALSE;
     desc->features = g_ptr_array_new_with_free_func(g_free);
