@@ -10,13 +10,17 @@
  * rewrite that restores size and mtime (cp -p, rsync -t, touch -d) still misses.
  * A file changed within FWNEG_DESCRIPTOR_CACHE_RACY_NS of the cache being opened
  * is never stored: another write in the same timestamp tick could keep every
- * stat field.  The header names the program that wrote the cache (its
- * executable's stat): a rebuilt or upgraded fwneg may parse differently, so it
- * starts afresh rather than trust another parser's results.
+ * stat field.  The header names the parser build that wrote the cache (the
+ * binary's GNU build ID and json-c's version; not /proc/self/exe, which is
+ * valgrind's own binary under valgrind): a rebuilt or upgraded fwneg may parse
+ * differently, so it starts afresh rather than trust another build's results.
  */
 #include "descriptor-cache.h"
 
+#include <elf.h>
 #include <fcntl.h>
+#include <json-c/json_c_version.h>
+#include <link.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +29,7 @@
 #include "fwneg-error.h"
 
 #define CACHE_MAGIC "fwneg-descriptor-cache/4"
-/* magic, writer (the executable's identity), the end offset of each record in
+/* magic, writer (the parser build's identity), the end offset of each record in
  * the data, the data: one record per file,
  *   40 bytes  CachedStat of the file (host byte order: the cache never travels)
  *   REAL\0    the path read (sysroot included)
@@ -47,7 +51,7 @@ G_STATIC_ASSERT(sizeof(CachedStat) == 40);
 
 struct _FwnegDescriptorCache {
     char *path;
-    char *writer;        /* this program's identity; NULL: caching disabled */
+    char *writer;        /* this parser build's identity; NULL: caching disabled */
     GVariant *file;      /* the cache as read (mapped), or NULL */
     const guint64 *ends; /* in @file: end offset of each record in @data */
     const char *data;    /* in @file */
@@ -65,17 +69,63 @@ struct _FwnegDescriptorCache {
     gint64 racy_ns;
 };
 
-/* The program's identity: a rebuilt fwneg may parse differently.  NULL when
- * unknown (no /proc): then nothing is cached. */
-static char *
-program_identity(void)
+typedef struct {
+    gconstpointer address;
+    char *build_id;
+} BuildIdSearch;
+
+/* dl_iterate_phdr callback: the GNU build ID of the object holding @address. */
+static int
+find_build_id(struct dl_phdr_info *info, size_t size, void *data)
 {
-    struct stat st;
-    if (stat("/proc/self/exe", &st) != 0)
+    BuildIdSearch *search = data;
+    gboolean holds = FALSE;
+    for (int i = 0; i < info->dlpi_phnum && !holds; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        guintptr start = info->dlpi_addr + ph->p_vaddr;
+        holds = ph->p_type == PT_LOAD && (guintptr)search->address >= start &&
+                (guintptr)search->address < start + ph->p_memsz;
+    }
+    if (!holds)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const guint8 *note = (const guint8 *)(info->dlpi_addr + ph->p_vaddr);
+        const guint8 *end = note + ph->p_memsz;
+        while (note + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)note;
+            const guint8 *name = note + sizeof *nh;
+            const guint8 *desc = name + ((nh->n_namesz + 3) & ~3u);
+            if (desc + nh->n_descsz > end)
+                break;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+                memcmp(name, "GNU", 4) == 0) {
+                GString *id = g_string_new(NULL);
+                for (guint j = 0; j < nh->n_descsz; j++)
+                    g_string_append_printf(id, "%02x", desc[j]);
+                search->build_id = g_string_free(id, FALSE);
+                return 1;
+            }
+            note = desc + ((nh->n_descsz + 3) & ~3u);
+        }
+    }
+    return 1; /* the right object, without a build ID */
+}
+
+/* Names the parser build: the GNU build ID of the binary holding it (any code
+ * change gives another) and json-c's version.  NULL when there is no build ID:
+ * then nothing is cached, rather than trust another build's parse results. */
+static char *
+parser_identity(void)
+{
+    BuildIdSearch search = {(gconstpointer)fwneg_firmware_descriptor_parse, NULL};
+    dl_iterate_phdr(find_build_id, &search);
+    if (search.build_id == NULL)
         return NULL;
-    return g_strdup_printf("exe %ju:%ju %jd %jd.%09ld", (uintmax_t)st.st_dev,
-                           (uintmax_t)st.st_ino, (intmax_t)st.st_size,
-                           (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    g_autofree char *build_id = search.build_id;
+    return g_strdup_printf("build-id %s, json-c %s", build_id, json_c_version());
 }
 
 static gint64
@@ -122,7 +172,7 @@ fwneg_descriptor_cache_open(const char *path)
     cache->racy_ns = FWNEG_DESCRIPTOR_CACHE_RACY_NS;
     if (path == NULL)
         return cache;
-    cache->writer = program_identity();
+    cache->writer = parser_identity();
     if (cache->writer == NULL)
         return cache;
     cache->path = g_strdup(path);
