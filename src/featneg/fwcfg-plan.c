@@ -14,7 +14,11 @@
  */
 #include "fwcfg-plan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic-file.h"
 #include "fwcfg-layout.h"
@@ -223,6 +227,35 @@ fwneg_fwcfg_plan(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
                                       error);
 }
 
+/* Does @path already hold exactly @len bytes of @data, as a regular file (not a
+ * link) of mode 0644?  Then rewriting it would change nothing but cost two
+ * fsyncs: repeated plans of an unchanged guest write nothing. */
+static gboolean
+file_already_holds(const char *path, const void *data, gsize len)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return FALSE;
+    struct stat st;
+    gboolean same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                    (st.st_mode & 07777) == 0644 && st.st_size == (off_t)len;
+    if (same && len > 0) {
+        g_autofree guint8 *current = g_malloc(len);
+        gsize got = 0;
+        while (got < len) {
+            ssize_t n = read(fd, current + got, len - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (gsize)n;
+        }
+        same = got == len && memcmp(current, data, len) == 0;
+    }
+    close(fd);
+    return same;
+}
+
 gboolean
 fwneg_fwcfg_write_files(const FwnegPlan *plan, GError **error)
 {
@@ -233,8 +266,11 @@ fwneg_fwcfg_write_files(const FwnegPlan *plan, GError **error)
         g_autofree char *dir = g_path_get_dirname(entry->file);
         gsize len = 0;
         const void *bytes = g_bytes_get_data(entry->data, &len);
-        if (!fwneg_ensure_state_dir(dir, 0755, error) ||
-            !fwneg_atomic_write(entry->file, bytes, len, 0644, error))
+        if (!fwneg_ensure_state_dir(dir, 0755, error))
+            return FALSE;
+        if (file_already_holds(entry->file, bytes, len))
+            continue;
+        if (!fwneg_atomic_write(entry->file, bytes, len, 0644, error))
             return FALSE;
     }
     return TRUE;

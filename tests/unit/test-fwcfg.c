@@ -140,6 +140,24 @@ test_plan_q35_secure_boot(void)
     g_assert_cmpint(g_stat(expected_path, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 0777, ==, 0644);
 
+    /* Writing the same plan again replaces nothing (no fsync for an unchanged
+     * guest): the inode stays.  Other bytes, or another mode, are rewritten. */
+    g_assert_true(fwneg_fwcfg_write_files(plan, &error));
+    GStatBuf again;
+    g_assert_cmpint(g_stat(expected_path, &again), ==, 0);
+    g_assert_cmpuint(again.st_ino, ==, st.st_ino);
+    g_assert_true(g_file_set_contents(expected_path, "stale bytes, same len", 16, NULL));
+    g_assert_cmpint(chmod(expected_path, 0644), ==, 0);
+    g_assert_true(fwneg_fwcfg_write_files(plan, &error));
+    g_autofree char *rewritten = NULL;
+    g_assert_true(g_file_get_contents(expected_path, &rewritten, &len, NULL));
+    g_autoptr(GBytes) rewritten_bytes = g_bytes_new(rewritten, len);
+    g_assert_true(g_bytes_equal(rewritten_bytes, features->data));
+    g_assert_cmpint(chmod(expected_path, 0600), ==, 0);
+    g_assert_true(fwneg_fwcfg_write_files(plan, &error));
+    g_assert_cmpint(g_stat(expected_path, &again), ==, 0);
+    g_assert_cmpint(again.st_mode & 0777, ==, 0644);
+
     g_autofree char *rm = g_strdup_printf("rm -rf '%s'", state);
     (void)!system(rm);
 }
