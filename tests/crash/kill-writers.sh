@@ -356,7 +356,9 @@ test_full_disk() {
         echo "# fwneg plan with a full state disk failed: $(cat "$work/err")"; ok=0
     fi
     local partial
-    partial=$(find "$mnt/state" -type f 2>/dev/null | while read -r f; do
+    # (cache/descriptors.gvariant is binary, written by the same fwneg_atomic_write,
+    # and a damaged one is ignored: test-descriptor-cache corrupt-cache.)
+    partial=$(find "$mnt/state" -type f ! -name '*.gvariant' 2>/dev/null | while read -r f; do
         jq -e . "$f" >/dev/null 2>&1 || echo "$f"; done)
     [ -z "$partial" ] || { echo "# partial files in the state dir: $partial"; ok=0; }
     umount "$mnt" && mnt=""
