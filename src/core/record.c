@@ -219,6 +219,8 @@ FwnegPlan *
 fwneg_plan_from_json(const char *data, gsize len, const char *source_name, GError **error)
 {
     json_tokener *tok = json_tokener_new();
+    /* Text that is not UTF-8 is refused, as in every fwneg JSON reader (tests/fuzz). */
+    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
     json_object *root = json_tokener_parse_ex(tok, data, (int)MIN(len, (gsize)G_MAXINT));
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     json_tokener_free(tok);

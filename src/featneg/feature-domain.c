@@ -582,6 +582,9 @@ fwneg_feature_data_parse(FwnegFeatureData *data, const char *source, const char 
                          GError **error)
 {
     g_autoptr(json_tokener) tokener = json_tokener_new();
+    /* Invalid UTF-8 in a machine glob made g_pattern_match_simple() abort the
+     * whole process (GLib assertion; found by tests/fuzz feature-domain). */
+    json_tokener_set_flags(tokener, JSON_TOKENER_VALIDATE_UTF8);
     json_object *root = json_tokener_parse_ex(tokener, json, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tokener);
     if (root == NULL || jerr != json_tokener_success ||

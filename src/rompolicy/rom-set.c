@@ -91,6 +91,8 @@ fwneg_rom_set_parse(const char *data, gsize len, const char *path, GError **erro
 {
     g_autoptr(FwnegRomSet) set = g_new0(FwnegRomSet, 1);
     json_tokener *tok = json_tokener_new();
+    /* Text that is not UTF-8 is refused, as in every fwneg JSON reader (tests/fuzz). */
+    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
     json_object *root = json_tokener_parse_ex(tok, data, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
 
