@@ -16,6 +16,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Exercise the accessors the matcher uses on whatever was accepted. */
         (void)fwneg_firmware_descriptor_has_feature(desc, "secure-boot");
         (void)fwneg_firmware_descriptor_has_interface(desc, "uefi");
+        /* The matcher runs every machine glob through g_pattern_match_simple(). */
+        for (guint i = 0; i < desc->targets->len; i++) {
+            const FwnegFirmwareTarget *target = g_ptr_array_index(desc->targets, i);
+            for (guint j = 0; j < target->machines->len; j++)
+                (void)g_pattern_match_simple(g_ptr_array_index(target->machines, j),
+                                             "pc-q35-7.2");
+        }
     }
     return 0;
 }

@@ -173,9 +173,15 @@ check "100 MB firmware descriptor refused by size" 1 20 "50-huge.json" "larger t
 check "100000-deep JSON descriptor refused" 1 10 "51-deep.json" "nesting too deep" -- descriptors lint lint/51-deep.json
 printf '{"description": "a\0b", "interface-types": ["uefi"]}' >lint/52-nul.json
 check "NUL byte in a descriptor refused" 1 10 "52-nul.json:1:" -- descriptors lint lint/52-nul.json
-printf '{"description": "bad \xff\xfe", "interface-types": ["uefi"]}' >lint/53-utf8.json
-check "invalid UTF-8 in a descriptor refused" 1 10 "53-utf8.json" -- descriptors lint lint/53-utf8.json
 unset ALLOW_STDOUT
+# Invalid UTF-8 in a machine glob once aborted fwneg inside GLib's pattern matcher.
+mkdir -p utf8-desc
+bad=$(head -c 33 /dev/zero | tr '\0' '\327')
+sed "s/\"pc-q35-\*\"/\"pc-q35-*$bad\"/" "$sysroot/usr/share/qemu/firmware/60-edk2-x86_64.json" \
+    >utf8-desc/10-utf8.json
+check "invalid UTF-8 in a descriptor's machine glob: that descriptor is refused, no crash" 1 10 \
+    "10-utf8.json" "utf-8" -- plan --canonical-machine pc-q35-7.2 --state-dir "$work/state" \
+    --firmware-dir "$work/utf8-desc" "$FWNEG_TEST_DATA/golden/q35-efi-default/input.xml"
 
 # ---- --sysroot must not be escaped (descriptors, the files they name) -----------------------
 # A host file outside the sysroot that an escape would reach: a valid descriptor.
