@@ -427,7 +427,7 @@ fwneg_domain_parse_memory(const char *data, gsize len, const char *source_name, 
     if (source_name == NULL)
         source_name = "(domain XML)";
     g_autoptr(xmlDoc) doc =
-        fwneg_xml_parse_safe(data, len, FWNEG_DOMAIN_XML_MAX_BYTES, source_name, error);
+        fwneg_xml_parse_safe_full(data, len, FWNEG_DOMAIN_XML_MAX_BYTES, source_name, TRUE, error);
     if (doc == NULL)
         return NULL;
 

@@ -314,6 +314,13 @@ xmlDoc *
 fwneg_xml_parse_safe(const char *data, gsize len, gsize max_bytes, const char *source_name,
                      GError **error)
 {
+    return fwneg_xml_parse_safe_full(data, len, max_bytes, source_name, FALSE, error);
+}
+
+xmlDoc *
+fwneg_xml_parse_safe_full(const char *data, gsize len, gsize max_bytes, const char *source_name,
+                          gboolean read_only, GError **error)
+{
     g_return_val_if_fail(data != NULL || len == 0, NULL);
     if (source_name == NULL)
         source_name = "(input)";
@@ -357,6 +364,11 @@ fwneg_xml_parse_safe(const char *data, gsize len, gsize max_bytes, const char *s
      * XML_PARSE_NOBLANKS (callers re-emit the document as written). */
     int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                   XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
+    /* A tree that is only read can keep short text inline in its nodes: fewer
+     * allocations on the hook's hot path (about 3% of a 64-disk plan's
+     * instructions).  libxml2 forbids modifying such a tree. */
+    if (read_only)
+        options |= XML_PARSE_COMPACT;
     /* The bytes were checked to be UTF-8 above, so parse them as UTF-8 whatever
      * the XML declaration claims. */
     g_autoptr(xmlDoc) doc =

@@ -16,6 +16,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
  * malformed XML.  @source_name is used in messages. */
 xmlDoc *fwneg_xml_parse_safe(const char *data, gsize len, gsize max_bytes,
                              const char *source_name, GError **error);
+/* The same; with @read_only the tree is built compactly and must not be modified. */
+xmlDoc *fwneg_xml_parse_safe_full(const char *data, gsize len, gsize max_bytes,
+                                  const char *source_name, gboolean read_only, GError **error);
 
 /* Read a whole file (or stdin for "-") refusing anything larger than @max_bytes
  * without reading past the limit.  Errors are FWNEG_ERROR_INVALID_INPUT naming the path. */
