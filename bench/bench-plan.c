@@ -179,7 +179,7 @@ bench_parse_args(Bench *bench, int *argc, char ***argv, GError **error)
         {"qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu, "Emulator to probe", "PATH"},
         {"sysroot", 0, 0, G_OPTION_ARG_FILENAME, &sysroot, "Sysroot", "DIR"},
         {"iterations", 'n', 0, G_OPTION_ARG_INT, &iterations, "Iterations (default 200)", "N"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new("MODE VM.xml");
     g_option_context_add_main_entries(context, entries, NULL);
@@ -365,17 +365,17 @@ mode_plan(Bench *bench)
         g_ptr_array_set_size(plan->warnings, warnings_after_firmware);
 
         a = now_us();
-        g_autofree char *json = fwneg_plan_to_json(plan);
+        G_GNUC_UNUSED g_autofree char *json = fwneg_plan_to_json(plan);
         samples_add(&w_json, now_us() - a);
         a = now_us();
-        g_autofree char *text = fwneg_plan_to_text(plan);
+        G_GNUC_UNUSED g_autofree char *text = fwneg_plan_to_text(plan);
         samples_add(&w_text, now_us() - a);
         a = now_us();
         g_autofree char *xml =
             fwneg_plan_to_domain_xml(plan, domain, bench->xml, bench->xml_len, NULL);
         samples_add(&w_xml, now_us() - a);
         a = now_us();
-        g_autofree char *args = fwneg_plan_to_qemu_args(plan);
+        G_GNUC_UNUSED g_autofree char *args = fwneg_plan_to_qemu_args(plan);
         samples_add(&w_args, now_us() - a);
         if (d == NULL || choice == NULL || p == NULL || xml == NULL)
             return die("a stage failed on the second run", NULL);

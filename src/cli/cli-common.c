@@ -43,7 +43,7 @@ fwneg_cli_add_common_options(GOptionContext *context, FwnegCliArgs *args)
          "Resolve every host path fwneg reads inside DIR, as if DIR were /", "DIR"},
         {"config", 0, 0, G_OPTION_ARG_FILENAME, &args->config,
          "Configuration file (default " FWNEG_DEFAULT_CONFIG_FILE " when present)", "FILE"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     GOptionGroup *group =
         g_option_group_new("common", "Options every verb accepts:", "Show common options", NULL,

@@ -68,7 +68,7 @@ fwneg_cmd_migrate_check(int argc, char **argv)
          "Recorded plan (STATE_DIR/vms/UUID.json from the source) instead of the XML's "
          "metadata",
          "FILE"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new("VM.xml");
     g_option_context_set_summary(

@@ -51,7 +51,7 @@ parse_guest_verb_args(int argc, char **argv, const char *summary, gboolean with_
     const GOptionEntry output_entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_STRING, &args->output,
          "Output format: text (default), json, xml, qemu-args", "FORMAT"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new("VM.xml");
     g_option_context_set_summary(context, summary);

@@ -19,7 +19,7 @@ fwneg_cmd_record(int argc, char **argv)
          "Also print the recorded plan: json, xml (the domain with ROMs pinned to the store "
          "copies), text, qemu-args",
          "FORMAT"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new("VM.xml");
     g_option_context_set_summary(context,

@@ -99,7 +99,7 @@ fwneg_cmd_rom(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     const GOptionEntry entries[] = {
         {"to", 0, 0, G_OPTION_ARG_FILENAME, &to, "export: directory to copy the ROMs to", "DIR"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new("export|import ARG…");
     g_option_context_set_summary(context,

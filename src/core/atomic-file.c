@@ -123,6 +123,26 @@ fill_temp_file(int fd, const void *data, gsize len, mode_t mode, const char **st
     return 0;
 }
 
+/* Give the complete anonymous file @fd a unique dot name in @dir (returned in
+ * @tmp_out).  linkat() cannot replace, so the name must be new: retry on EEXIST.
+ * Returns 0 or an errno. */
+static int
+link_anonymous_file(int fd, const char *dir, const char *base, char **tmp_out)
+{
+    g_autofree char *proc_path = g_strdup_printf("/proc/self/fd/%d", fd);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        g_autofree char *name = g_strdup_printf(".%s.%08x", base, g_random_int());
+        g_autofree char *tmp = g_build_filename(dir, name, NULL);
+        if (linkat(AT_FDCWD, proc_path, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
+            *tmp_out = g_steal_pointer(&tmp);
+            return 0;
+        }
+        if (errno != EEXIST)
+            return errno;
+    }
+    return EEXIST;
+}
+
 static void
 sync_directory(const char *dir, const char *path, GError **error)
 {
@@ -151,10 +171,17 @@ fwneg_atomic_write(const char *path, const void *data, gsize len, mode_t mode, G
         return FALSE;
     }
 
-    /* A dot name keeps the temp file out of "*.json" globs over the directory. */
-    g_autofree char *base_tmpl = g_strdup_printf(".%s.XXXXXX", base);
-    g_autofree char *tmp = g_build_filename(dir, base_tmpl, NULL);
-    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
+    /* The data goes into an anonymous file first (O_TMPFILE): a writer killed
+     * while writing leaves nothing behind.  It gets a dot name (kept out of
+     * "*.json" globs) only once complete, just before the rename.  Filesystems
+     * without O_TMPFILE get a named temp file from the start. */
+    g_autofree char *tmp = NULL;
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        g_autofree char *base_tmpl = g_strdup_printf(".%s.XXXXXX", base);
+        tmp = g_build_filename(dir, base_tmpl, NULL);
+        fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
+    }
     if (fd < 0) {
         int saved = errno;
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_IO,
@@ -165,6 +192,10 @@ fwneg_atomic_write(const char *path, const void *data, gsize len, mode_t mode, G
 
     const char *step = NULL;
     int failure = fill_temp_file(fd, data, len, mode, &step);
+    if (failure == 0 && tmp == NULL) {
+        failure = link_anonymous_file(fd, dir, base, &tmp);
+        step = "naming";
+    }
     if (close(fd) != 0 && failure == 0) {
         failure = errno;
         step = "closing";
@@ -175,11 +206,12 @@ fwneg_atomic_write(const char *path, const void *data, gsize len, mode_t mode, G
     }
     if (failure != 0) {
         /* The old file was never touched; only our temp file goes. */
-        (void)g_unlink(tmp);
+        if (tmp != NULL)
+            (void)g_unlink(tmp);
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_IO,
                     "cannot write %s: %s the temporary file %s failed: %s; the previous "
                     "contents are unchanged",
-                    path, step, tmp, g_strerror(failure));
+                    path, step, tmp ? tmp : "(anonymous)", g_strerror(failure));
         return FALSE;
     }
 

@@ -74,7 +74,7 @@ fwneg_printable(const char *value)
     return g_string_free(out, FALSE);
 }
 
-static gboolean
+static gboolean G_GNUC_PRINTF(6, 0)
 fail_va(const FwnegDomainParser *parser, const xmlNode *node, const char *attr, const char *value,
         GError **error, const char *format, va_list args)
 {

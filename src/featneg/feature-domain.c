@@ -596,7 +596,8 @@ fwneg_feature_data_parse(FwnegFeatureData *data, const char *source, const char 
                                                                   : json_tokener_error_desc(jerr),
                    json_tokener_get_parse_end(tokener));
     }
-    g_autoptr(FeatureJson) owned = root;
+    /* Owns @root from here on (freed on every return). */
+    G_GNUC_UNUSED g_autoptr(FeatureJson) owned = root;
     if (!json_object_is_type(root, json_type_object))
         return bad(error, source, "(top level)", "must be a JSON object");
 

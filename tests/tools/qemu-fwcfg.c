@@ -224,7 +224,7 @@ main(int argc, char **argv)
         {"file", 0, 0, G_OPTION_ARG_STRING, &file, "Write file NAME's bytes to stdout", "NAME"},
         {"hex", 0, 0, G_OPTION_ARG_STRING, &hex, "Print file NAME's bytes as hex", "NAME"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &qemu_argv, NULL, "-- QEMU ARGS"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new("-- QEMU [ARGS…]");
     g_option_context_add_main_entries(context, entries, NULL);
