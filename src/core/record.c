@@ -12,6 +12,7 @@
 #include <libxml/tree.h>
 
 #include "atomic-file.h"
+#include "fwcfg-plan.h"
 #include "fwneg-error.h"
 #include "rom-store.h"
 #include "safe-xml.h"
@@ -73,6 +74,10 @@ fwneg_record_commit(const char *state_dir, FwnegPlan *plan, GError **error)
         g_free(rom->store_file);
         rom->store_file = g_steal_pointer(&stored);
     }
+    /* fwneg's own fw_cfg files are part of what the VM is pinned to: the domain
+     * XML (<sysinfo type='fwcfg'>) and the QEMU arguments point at them. */
+    if (!fwneg_fwcfg_write_files(plan, error))
+        return FALSE;
     return fwneg_record_write(state_dir, plan, error);
 }
 

@@ -82,7 +82,7 @@ readback_case() { # readback_case TEMPLATE MACHINE [extra plan args…]
     result "$ok" "read back $template on $machine ($*)"
 }
 
-echo "1..9"
+echo "1..10"
 readback_case efi-secboot-guest.xml pc-q35-7.2 --config "$data/ovmf-all.conf"
 readback_case bios-guest.xml pc-q35-5.2
 readback_case bios-guest.xml pc-i440fx-7.2
@@ -159,5 +159,20 @@ status=$?
 grep -q 'recorded 01000000000000000100000000000000, here 01000000000000002f00000000000000' \
     "$scratch/check.out" || { sed 's/^/# /' "$scratch/check.out"; ok=0; }
 result "$ok" "migrate-check: a bitmap differing from the record is refused with both values"
+
+# `fwneg record` pins the VM: besides the record it writes fwneg's fw_cfg files, with
+# the bytes the recorded plan holds, where the record's qemu-args/XML point.
+ok=1
+rm -rf "$scratch/record-state"
+"$FWNEG_BIN" record --output=json --sysroot "$sysroot" --canonical-machine pc-q35-7.2 \
+    --state-dir "$scratch/record-state" --config "$data/ovmf-all.conf" "$xml72" \
+    > "$scratch/recorded.json" || ok=0
+while IFS=$'\t' read -r name hex; do
+    file="$scratch/record-state/fwcfg/$(jq -r .domain.uuid "$scratch/recorded.json")/$name"
+    [ -f "$file" ] || { echo "# fwneg record did not write $file"; ok=0; continue; }
+    [ "$(xxd -p "$file" | tr -d '\n')" = "$hex" ] || { echo "# $file differs from the record"; ok=0; }
+done < <(jq -r '.fw_cfg[] | select(.origin == "fwneg") | [.name, .hex] | @tsv' "$scratch/recorded.json")
+[ "$(jq '[.fw_cfg[] | select(.origin == "fwneg")] | length' "$scratch/recorded.json")" -gt 0 ] || ok=0
+result "$ok" "fwneg record writes every fwneg fw_cfg file with the recorded bytes"
 
 exit $((failed > 0))
