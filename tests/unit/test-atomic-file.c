@@ -12,38 +12,11 @@
 
 #include "atomic-file.h"
 #include "fwneg-error.h"
+#include "test-util.h"
 
 /* The uid "nobody" has on Debian; used to make a directory read-only for the
  * writer when the tests run as root (root ignores permission bits). */
 #define NOBODY_UID 65534
-
-static void
-remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(child);
-            else
-                g_unlink(child);
-        }
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
-}
-
-static char *
-make_tmp_dir(void)
-{
-    g_autoptr(GError) error = NULL;
-    char *dir = g_dir_make_tmp("fwneg-atomic-XXXXXX", &error);
-    g_assert_no_error(error);
-    return dir;
-}
 
 /* Names in @dir, sorted and joined by spaces: "a b .c.XXXXXX" would show a
  * leftover temp file. */
@@ -62,66 +35,56 @@ list_dir(const char *path)
     return g_strjoinv(" ", (char **)names->pdata);
 }
 
-static char *
-read_text(const char *path)
-{
-    g_autoptr(GError) error = NULL;
-    char *text = NULL;
-    g_file_get_contents(path, &text, NULL, &error);
-    g_assert_no_error(error);
-    return text;
-}
-
 static void
 test_write_new_and_replace(void)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-atomic-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "vm.json", NULL);
     g_autoptr(GError) error = NULL;
     struct stat st;
 
     g_assert_true(fwneg_atomic_write(path, "first\n", 6, 0640, &error));
     g_assert_no_error(error);
-    g_autofree char *first = read_text(path);
+    g_autofree char *first = fwneg_test_read_file(path);
     g_assert_cmpstr(first, ==, "first\n");
     g_assert_cmpint(stat(path, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 07777, ==, 0640);
 
     g_assert_true(fwneg_atomic_write(path, "second, longer\n", 15, 0600, &error));
     g_assert_no_error(error);
-    g_autofree char *second = read_text(path);
+    g_autofree char *second = fwneg_test_read_file(path);
     g_assert_cmpstr(second, ==, "second, longer\n");
     g_assert_cmpint(stat(path, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 07777, ==, 0600);
 
     /* Shorter data must not leave the tail of the old contents. */
     g_assert_true(fwneg_atomic_write(path, "3", 1, 0644, &error));
-    g_autofree char *third = read_text(path);
+    g_autofree char *third = fwneg_test_read_file(path);
     g_assert_cmpstr(third, ==, "3");
 
     g_autofree char *listing = list_dir(dir);
     g_assert_cmpstr(listing, ==, "vm.json");
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void
 test_write_empty(void)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-atomic-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "empty", NULL);
     g_autoptr(GError) error = NULL;
 
     g_assert_true(fwneg_atomic_write(path, "", 0, 0644, &error));
     g_assert_no_error(error);
-    g_autofree char *text = read_text(path);
+    g_autofree char *text = fwneg_test_read_file(path);
     g_assert_cmpstr(text, ==, "");
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void
 test_missing_directory(void)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-atomic-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "no-such-dir", "vm.json", NULL);
     g_autoptr(GError) error = NULL;
 
@@ -131,7 +94,7 @@ test_missing_directory(void)
     g_assert_nonnull(strstr(error->message, g_strerror(ENOENT)));
     g_autofree char *listing = list_dir(dir);
     g_assert_cmpstr(listing, ==, "");
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void
@@ -162,7 +125,7 @@ test_write_failure_keeps_old(void)
         return;
     }
 
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-atomic-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "vm.json", NULL);
     g_assert_true(fwneg_atomic_write(path, "old\n", 4, 0644, NULL));
 
@@ -170,11 +133,11 @@ test_write_failure_keeps_old(void)
     g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
     g_test_trap_assert_passed();
 
-    g_autofree char *text = read_text(path);
+    g_autofree char *text = fwneg_test_read_file(path);
     g_assert_cmpstr(text, ==, "old\n");
     g_autofree char *listing = list_dir(dir);
     g_assert_cmpstr(listing, ==, "vm.json");
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 /* A directory the writer may not write to keeps the old file. */
@@ -193,7 +156,7 @@ test_read_only_directory_keeps_old(void)
         return;
     }
 
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-atomic-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "vm.json", NULL);
     g_assert_true(fwneg_atomic_write(path, "old\n", 4, 0644, NULL));
     /* Traversable and readable, not writable, for everyone but root. */
@@ -203,18 +166,18 @@ test_read_only_directory_keeps_old(void)
     g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
     g_test_trap_assert_passed();
 
-    g_autofree char *text = read_text(path);
+    g_autofree char *text = fwneg_test_read_file(path);
     g_assert_cmpstr(text, ==, "old\n");
     g_autofree char *listing = list_dir(dir);
     g_assert_cmpstr(listing, ==, "vm.json");
     g_chmod(dir, 0700);
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void
 test_ensure_state_dir_creates(void)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-atomic-XXXXXX");
     g_autofree char *state = g_build_filename(dir, "a", "b", "state", NULL);
     g_autoptr(GError) error = NULL;
     struct stat st;
@@ -229,13 +192,13 @@ test_ensure_state_dir_creates(void)
     g_autofree char *with_slash = g_strconcat(state, "/", NULL);
     g_assert_true(fwneg_ensure_state_dir(with_slash, 0700, &error));
     g_assert_no_error(error);
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void
 test_ensure_state_dir_refuses_symlink(void)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-atomic-XXXXXX");
     g_autofree char *real = g_build_filename(dir, "real", NULL);
     g_autofree char *link = g_build_filename(dir, "state", NULL);
     g_assert_cmpint(g_mkdir(real, 0700), ==, 0);
@@ -253,13 +216,13 @@ test_ensure_state_dir_refuses_symlink(void)
     g_assert_false(fwneg_ensure_state_dir(with_slash, 0700, &error));
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_IO);
     g_assert_nonnull(strstr(error->message, "symbolic link"));
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void
 test_ensure_state_dir_refuses_file(void)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-atomic-XXXXXX");
     g_autofree char *file = g_build_filename(dir, "state", NULL);
     g_assert_true(g_file_set_contents(file, "", 0, NULL));
 
@@ -267,7 +230,7 @@ test_ensure_state_dir_refuses_file(void)
     g_assert_false(fwneg_ensure_state_dir(file, 0700, &error));
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_IO);
     g_assert_nonnull(strstr(error->message, "not a directory"));
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 int

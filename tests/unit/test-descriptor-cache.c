@@ -8,6 +8,7 @@
 
 #include "descriptor-cache.h"
 #include "descriptor-store.h"
+#include "test-util.h"
 
 static const char good_json[] =
     "{\"description\": \"%s\", \"interface-types\": [\"uefi\"],\n"
@@ -34,10 +35,7 @@ typedef struct {
 static void
 write_file(const char *dir, const char *name, const char *text)
 {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    g_autoptr(GError) error = NULL;
-    g_file_set_contents(path, text, -1, &error);
-    g_assert_no_error(error);
+    g_free(fwneg_test_write_file(dir, name, text, -1));
 }
 
 static void
@@ -79,25 +77,9 @@ fixture_set_up(Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree(const char *path)
-{
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-        struct stat st;
-        if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(child);
-        else
-            g_unlink(child);
-    }
-    g_rmdir(path);
-}
-
-static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
-    remove_tree(f->root);
+    fwneg_test_remove_tree(f->root);
     g_free(f->root);
     g_free(f->low);
     g_free(f->high);

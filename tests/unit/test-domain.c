@@ -8,19 +8,12 @@
 
 #include "domain.h"
 #include "fwneg-error.h"
-
-static char *
-fixture_path(const char *name)
-{
-    const char *data = g_getenv("FWNEG_TEST_DATA");
-    g_assert_nonnull(data);
-    return g_build_filename(data, "domain", name, NULL);
-}
+#include "test-util.h"
 
 static FwnegDomain *
 parse_fixture(const char *name)
 {
-    g_autofree char *path = fixture_path(name);
+    g_autofree char *path = fwneg_test_data_path("domain", name);
     g_autoptr(GError) error = NULL;
     FwnegDomain *domain = fwneg_domain_parse_file(path, &error);
     g_assert_no_error(error);
@@ -518,7 +511,7 @@ test_invalid(gconstpointer data)
 {
     const InvalidCase *c = data;
     g_autofree char *name = g_build_filename("invalid", c->file, NULL);
-    g_autofree char *path = fixture_path(name);
+    g_autofree char *path = fwneg_test_data_path("domain", name);
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegDomain) d = fwneg_domain_parse_file(path, &error);
     g_assert_null(d);
@@ -533,7 +526,7 @@ static void
 test_invalid_cases_cover_every_fixture(void)
 {
     /* A fixture without a case would silently go untested. */
-    g_autofree char *dir_path = fixture_path("invalid");
+    g_autofree char *dir_path = fwneg_test_data_path("domain", "invalid");
     g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
     g_assert_nonnull(dir);
     guint files = 0;

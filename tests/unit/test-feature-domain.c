@@ -5,21 +5,12 @@
 
 #include "feature-domain.h"
 #include "fwneg-error.h"
-
-static FwnegFeatureData *
-load_shipped(void)
-{
-    g_autofree char *dir = g_build_filename(g_getenv("FWNEG_SRCDIR"), "data", "firmware.d", NULL);
-    g_autoptr(GError) error = NULL;
-    FwnegFeatureData *data = fwneg_feature_data_load_dir(dir, &error);
-    g_assert_no_error(error);
-    return data;
-}
+#include "test-util.h"
 
 static void
 test_shipped(void)
 {
-    g_autoptr(FwnegFeatureData) data = load_shipped();
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     const FwnegFeatureDomain *smi = fwneg_feature_data_find_domain(data, "smi");
     g_assert_nonnull(smi);
     g_assert_cmpint(smi->publisher, ==, FWNEG_FEATURE_PUBLISHER_QEMU);
@@ -51,7 +42,7 @@ test_smi_table(void)
         {"pc-q35-7.2", 7, FALSE},        {"pc-i440fx-7.2", 0, FALSE},
         {"virt-7.2", 0, FALSE},          {"pc-q35-rhel9.2.0", 0, TRUE},
     };
-    g_autoptr(FwnegFeatureData) data = load_shipped();
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     const FwnegFeatureDomain *smi = fwneg_feature_data_find_domain(data, "smi");
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(FwnegFeatureContext) ctx = fwneg_feature_context_new(cases[i].machine, "7.2.0");
@@ -100,7 +91,7 @@ test_dependencies(void)
 static void
 test_conditions(void)
 {
-    g_autoptr(FwnegFeatureData) data = load_shipped();
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     const FwnegFeatureDomain *guest = fwneg_feature_data_find_domain(data, "guest");
 
     g_autoptr(FwnegFeatureContext) uefi = fwneg_feature_context_new("pc-q35-7.2", "7.2.0");
@@ -205,7 +196,7 @@ test_missing_dir(void)
 static void
 test_slots_and_files(void)
 {
-    g_autoptr(FwnegFeatureData) data = load_shipped();
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     static const struct {
         const char *machine;
         gboolean acpi;

@@ -10,16 +10,7 @@
 #include "fwcfg-plan.h"
 #include "fwneg-error.h"
 #include "migrate-check.h"
-
-static FwnegFeatureData *
-load_shipped(void)
-{
-    g_autofree char *dir = g_build_filename(g_getenv("FWNEG_SRCDIR"), "data", "firmware.d", NULL);
-    g_autoptr(GError) error = NULL;
-    FwnegFeatureData *data = fwneg_feature_data_load_dir(dir, &error);
-    g_assert_no_error(error);
-    return data;
-}
+#include "test-util.h"
 
 static FwnegDomain *
 load_guest(const char *file, const char *machine)
@@ -100,7 +91,7 @@ test_layout(void)
 static void
 test_plan_q35_secure_boot(void)
 {
-    g_autoptr(FwnegFeatureData) data = load_shipped();
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     g_autoptr(FwnegDomain) domain = load_guest("efi-secboot-guest.xml", "pc-q35-7.2");
     g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", TRUE);
     g_autoptr(FwnegOptions) options = fwneg_options_new();
@@ -165,7 +156,7 @@ test_plan_q35_secure_boot(void)
 static void
 test_plan_i440fx_bios(void)
 {
-    g_autoptr(FwnegFeatureData) data = load_shipped();
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     g_autoptr(FwnegDomain) domain = load_guest("bios-guest.xml", "pc-i440fx-7.2");
     g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-i440fx-7.2", FALSE);
     g_autoptr(FwnegOptions) options = fwneg_options_new();
@@ -196,7 +187,7 @@ test_ovmf_settings(void)
         {"http-boot", "no", "!unknown setting 'http-boot'"},
         {"ipv4", "maybe", "!'maybe' is not a value"},
     };
-    g_autoptr(FwnegFeatureData) data = load_shipped();
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     g_autoptr(FwnegDomain) domain = load_guest("efi-secboot-guest.xml", "pc-q35-7.2");
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", TRUE);
@@ -229,7 +220,7 @@ test_ovmf_settings(void)
 static void
 test_slot_overflow(void)
 {
-    g_autoptr(FwnegFeatureData) data = load_shipped();
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     g_autoptr(FwnegDomain) domain = load_guest("efi-secboot-guest.xml", "pc-q35-2.8");
     g_autoptr(FwnegOptions) options = fwneg_options_new();
     options->ovmf_settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);

@@ -14,35 +14,17 @@
 
 #include "fwneg-error.h"
 #include "host-facts.h"
+#include "test-util.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static char *
-data_path(const char *name)
-{
-    const char *data = g_getenv("FWNEG_TEST_DATA");
-    g_assert_nonnull(data);
-    return g_build_filename(data, "host-facts", name, NULL);
-}
-
-static char *
-read_data(const char *name)
-{
-    g_autofree char *path = data_path(name);
-    g_autoptr(GError) error = NULL;
-    char *text = NULL;
-    g_file_get_contents(path, &text, NULL, &error);
-    g_assert_no_error(error);
-    return text;
-}
 
 static FwnegHostFacts *
 facts_from_fixtures(const char *arch)
 {
     g_autofree char *version_name = g_strdup_printf("%s-version.txt", arch);
     g_autofree char *help_name = g_strdup_printf("%s-machine-help.txt", arch);
-    g_autofree char *version = read_data(version_name);
-    g_autofree char *help = read_data(help_name);
+    g_autofree char *version = fwneg_test_read_data("host-facts", version_name);
+    g_autofree char *help = fwneg_test_read_data("host-facts", help_name);
     g_autoptr(GError) error = NULL;
     FwnegHostFacts *facts = g_new0(FwnegHostFacts, 1);
 
@@ -64,34 +46,6 @@ find_machine(GPtrArray *machines, const char *name)
             return info;
     }
     return NULL;
-}
-
-static void
-remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(child);
-            else
-                g_unlink(child);
-        }
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
-}
-
-static char *
-make_tmp_dir(void)
-{
-    g_autoptr(GError) error = NULL;
-    char *dir = g_dir_make_tmp("fwneg-host-facts-XXXXXX", &error);
-    g_assert_no_error(error);
-    return dir;
 }
 
 static char *
@@ -128,9 +82,9 @@ assert_version(const char *output, const char *expected, int major, int minor, i
 static void
 test_parse_version(void)
 {
-    g_autofree char *x86 = read_data("x86_64-version.txt");
+    g_autofree char *x86 = fwneg_test_read_data("host-facts", "x86_64-version.txt");
     assert_version(x86, "7.2.22", 7, 2, 22);
-    g_autofree char *arm = read_data("aarch64-version.txt");
+    g_autofree char *arm = fwneg_test_read_data("host-facts", "aarch64-version.txt");
     assert_version(arm, "7.2.22", 7, 2, 22);
     /* Older QEMUs glue the package version on without a space. */
     assert_version("QEMU emulator version 2.11.1(Debian 1:2.11+dfsg-1ubuntu7)\n", "2.11.1", 2,
@@ -174,7 +128,7 @@ test_parse_version_garbage(void)
 static void
 test_parse_machines_x86_64(void)
 {
-    g_autofree char *help = read_data("x86_64-machine-help.txt");
+    g_autofree char *help = fwneg_test_read_data("host-facts", "x86_64-machine-help.txt");
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) machines = fwneg_parse_machine_help(help, &error);
     g_assert_no_error(error);
@@ -221,7 +175,7 @@ test_parse_machines_x86_64(void)
 static void
 test_parse_machines_aarch64(void)
 {
-    g_autofree char *help = read_data("aarch64-machine-help.txt");
+    g_autofree char *help = fwneg_test_read_data("host-facts", "aarch64-machine-help.txt");
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) machines = fwneg_parse_machine_help(help, &error);
     g_assert_no_error(error);
@@ -311,7 +265,7 @@ test_parse_machines_garbage(void)
 static void
 test_parse_machines_mutations(void)
 {
-    g_autofree char *help = read_data("x86_64-machine-help.txt");
+    g_autofree char *help = fwneg_test_read_data("host-facts", "x86_64-machine-help.txt");
     gsize len = strlen(help);
     GRand *rand = g_rand_new_with_seed(20221118);
     guint accepted = 0, rejected = 0;
@@ -496,7 +450,7 @@ test_probe_live(gconstpointer arch_data)
         g_test_skip("emulator not installed");
         return;
     }
-    g_autofree char *cache_dir = make_tmp_dir();
+    g_autofree char *cache_dir = fwneg_test_make_tmp_dir("fwneg-host-facts-XXXXXX");
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegHostFacts) facts = fwneg_host_facts_probe(emulator, cache_dir, &error);
     g_assert_no_error(error);
@@ -542,7 +496,7 @@ test_probe_live(gconstpointer arch_data)
     g_autoptr(FwnegHostFacts) uncached = fwneg_host_facts_probe(emulator, NULL, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(uncached->version, ==, facts->version);
-    remove_tree(cache_dir);
+    fwneg_test_remove_tree(cache_dir);
 }
 
 typedef struct {
@@ -557,9 +511,9 @@ typedef struct {
 static void
 fake_emulator_init(FakeEmulator *fake)
 {
-    g_autofree char *version = data_path("x86_64-version.txt");
-    g_autofree char *help = data_path("x86_64-machine-help.txt");
-    fake->dir = make_tmp_dir();
+    g_autofree char *version = fwneg_test_data_path("host-facts", "x86_64-version.txt");
+    g_autofree char *help = fwneg_test_data_path("host-facts", "x86_64-machine-help.txt");
+    fake->dir = fwneg_test_make_tmp_dir("fwneg-host-facts-XXXXXX");
     fake->emulator = g_build_filename(fake->dir, "qemu-system-x86_64", NULL);
     fake->counter = g_build_filename(fake->dir, "runs", NULL);
     fake->cache_dir = g_build_filename(fake->dir, "state", "cache", NULL);
@@ -577,7 +531,7 @@ fake_emulator_init(FakeEmulator *fake)
 static void
 fake_emulator_clear(FakeEmulator *fake)
 {
-    remove_tree(fake->dir);
+    fwneg_test_remove_tree(fake->dir);
     g_free(fake->dir);
     g_free(fake->emulator);
     g_free(fake->counter);
@@ -742,7 +696,7 @@ test_probe_missing(void)
 static void
 test_probe_not_executable(void)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-host-facts-XXXXXX");
     g_autofree char *emulator = g_build_filename(dir, "qemu-system-x86_64", NULL);
     g_assert_true(g_file_set_contents(emulator, "#!/bin/sh\n", -1, NULL));
     g_assert_cmpint(g_chmod(emulator, 0644), ==, 0);
@@ -757,13 +711,13 @@ test_probe_not_executable(void)
     g_assert_null(fwneg_host_facts_probe(dir, NULL, &error));
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST);
     g_assert_nonnull(strstr(error->message, "is not an executable file"));
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void
 test_probe_timeout(void)
 {
-    g_autofree char *stuck = data_path("stuck-emulator.sh");
+    g_autofree char *stuck = fwneg_test_data_path("host-facts", "stuck-emulator.sh");
     g_autoptr(GError) error = NULL;
     gint64 start = g_get_monotonic_time();
 
@@ -780,9 +734,9 @@ test_probe_timeout(void)
 static void
 test_probe_timeout_on_machine_help(void)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-host-facts-XXXXXX");
     g_autofree char *emulator = g_build_filename(dir, "qemu-system-x86_64", NULL);
-    g_autofree char *version = data_path("x86_64-version.txt");
+    g_autofree char *version = fwneg_test_data_path("host-facts", "x86_64-version.txt");
     g_autofree char *script = g_strdup_printf("#!/bin/sh\n"
                                               "[ \"$1\" = -version ] && exec cat '%s'\n"
                                               "exec sleep 1000000\n",
@@ -795,13 +749,13 @@ test_probe_timeout_on_machine_help(void)
     g_autofree char *expected =
         g_strdup_printf("%s did not answer `-machine help` within 2 s", emulator);
     g_assert_true(g_str_has_prefix(error->message, expected));
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void
 assert_probe_fails(const char *script, const char *expected_fragment)
 {
-    g_autofree char *dir = make_tmp_dir();
+    g_autofree char *dir = fwneg_test_make_tmp_dir("fwneg-host-facts-XXXXXX");
     g_autofree char *emulator = g_build_filename(dir, "qemu-system-x86_64", NULL);
     write_executable(emulator, script);
 
@@ -814,7 +768,7 @@ assert_probe_fails(const char *script, const char *expected_fragment)
         g_error("expected '%s' in '%s'", expected_fragment, error->message);
     /* Failures are not cached. */
     g_assert_false(g_file_test(cache_dir, G_FILE_TEST_EXISTS));
-    remove_tree(dir);
+    fwneg_test_remove_tree(dir);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "fwneg-error.h"
 #include "plan.h"
 #include "safe-xml.h"
+#include "test-util.h"
 
 /* ---- building plans by hand ---- */
 
@@ -207,25 +208,6 @@ static FwnegPlan *make_nulls_plan(void)
 
 /* ---- golden files ---- */
 
-static char *data_path(const char *name)
-{
-    const char *dir = g_getenv("FWNEG_TEST_DATA");
-
-    g_assert_nonnull(dir);
-    return g_build_filename(dir, "writers", name, NULL);
-}
-
-static char *read_data(const char *name)
-{
-    g_autofree char *path = data_path(name);
-    g_autoptr(GError) error = NULL;
-    char *contents = NULL;
-
-    g_file_get_contents(path, &contents, NULL, &error);
-    g_assert_no_error(error);
-    return contents;
-}
-
 /* Show a unified diff (diff -u) of @expected_path against @actual. */
 static void show_diff(const char *expected_path, const char *actual)
 {
@@ -250,7 +232,7 @@ static void show_diff(const char *expected_path, const char *actual)
 
 static void assert_golden(const char *name, const char *actual)
 {
-    g_autofree char *path = data_path(name);
+    g_autofree char *path = fwneg_test_data_path("writers", name);
     g_autofree char *expected = NULL;
     g_autoptr(GError) error = NULL;
 
@@ -351,7 +333,7 @@ static void test_golden_xml(gconstpointer data)
     g_autoptr(TestPlan) plan = c->make();
     g_autofree char *in_name = g_strconcat(c->name, ".in.xml", NULL);
     g_autofree char *out_name = g_strconcat(c->name, ".out.xml", NULL);
-    g_autofree char *input = read_data(in_name);
+    g_autofree char *input = fwneg_test_read_data("writers", in_name);
     g_autoptr(GError) error = NULL;
     g_autofree char *out = apply_xml(plan, input, &error);
 
@@ -640,7 +622,7 @@ static void assert_xpath_string(xmlDoc *doc, const char *expression, const char 
 static void test_xml_structure_and_reapply(void)
 {
     g_autoptr(TestPlan) plan = make_efi_plan();
-    g_autofree char *input = read_data("efi-secure.in.xml");
+    g_autofree char *input = fwneg_test_read_data("writers", "efi-secure.in.xml");
     g_autoptr(GError) error = NULL;
     g_autofree char *once = apply_xml(plan, input, &error);
     g_autofree char *twice = NULL;
@@ -754,7 +736,7 @@ static void test_xml_accepted_by_libvirt(gconstpointer data)
     g_autofree char *virsh = g_find_program_in_path("virsh");
     g_autoptr(TestPlan) plan = c->make();
     g_autofree char *in_name = g_strconcat(c->name, ".in.xml", NULL);
-    g_autofree char *input = read_data(in_name);
+    g_autofree char *input = fwneg_test_read_data("writers", in_name);
     g_autoptr(GError) error = NULL;
     g_autofree char *out = apply_xml(plan, input, &error);
     g_autofree char *tmp = NULL;

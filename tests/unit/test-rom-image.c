@@ -10,6 +10,7 @@
 #include "rom-devices.h"
 #include "rom-image.h"
 #include "rom-store.h"
+#include "test-util.h"
 
 /* A one-image ROM of @size bytes whose PCIR says @declared bytes. */
 static guint8 *
@@ -27,14 +28,6 @@ make_rom(gsize size, gsize declared)
     for (gsize i = 0x40; i < size; i++)
         rom[i] = (guint8)(i * 7);
     return rom;
-}
-
-static char *
-write_temp(const char *dir, const char *name, const guint8 *data, gsize len)
-{
-    char *path = g_build_filename(dir, name, NULL);
-    g_assert_true(g_file_set_contents(path, (const char *)data, len, NULL));
-    return path;
 }
 
 static void
@@ -86,9 +79,9 @@ test_layout_chain(void)
 static void
 test_read_hash_and_layout_error(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("rom-image-XXXXXX", NULL);
+    g_autofree char *dir = fwneg_test_make_tmp_dir("rom-image-XXXXXX");
     g_autofree guint8 *rom = make_rom(4096, 8192);
-    g_autofree char *path = write_temp(dir, "bad.rom", rom, 4096);
+    g_autofree char *path = fwneg_test_write_file(dir, "bad.rom", rom, 4096);
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegRomImage) image = fwneg_rom_image_read(path, path, FALSE, &error);
     g_autofree char *expected = g_compute_checksum_for_data(G_CHECKSUM_SHA256, rom, 4096);
@@ -115,12 +108,12 @@ expect_read_error(const char *path, const char *needle)
 static void
 test_read_errors(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("rom-image-XXXXXX", NULL);
+    g_autofree char *dir = fwneg_test_make_tmp_dir("rom-image-XXXXXX");
     g_autofree char *loop_a = g_build_filename(dir, "loop-a.rom", NULL);
     g_autofree char *loop_b = g_build_filename(dir, "loop-b.rom", NULL);
     g_autofree char *missing = g_build_filename(dir, "missing.rom", NULL);
     g_autofree char *subdir = g_build_filename(dir, "a-directory.rom", NULL);
-    g_autofree char *empty = write_temp(dir, "empty.rom", (const guint8 *)"", 0);
+    g_autofree char *empty = fwneg_test_write_file(dir, "empty.rom", "", 0);
 
     g_assert_cmpint(symlink(loop_b, loop_a), ==, 0);
     g_assert_cmpint(symlink(loop_a, loop_b), ==, 0);
@@ -134,9 +127,9 @@ test_read_errors(void)
 static void
 test_read_unreadable(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("rom-image-XXXXXX", NULL);
+    g_autofree char *dir = fwneg_test_make_tmp_dir("rom-image-XXXXXX");
     g_autofree guint8 *rom = make_rom(4096, 4096);
-    g_autofree char *path = write_temp(dir, "secret.rom", rom, 4096);
+    g_autofree char *path = fwneg_test_write_file(dir, "secret.rom", rom, 4096);
 
     g_assert_cmpint(chmod(path, 0), ==, 0);
     if (geteuid() == 0 && access(path, R_OK) == 0) {
@@ -159,9 +152,9 @@ test_bucket(void)
 static void
 test_hash_cache(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("rom-cache-XXXXXX", NULL);
+    g_autofree char *dir = fwneg_test_make_tmp_dir("rom-cache-XXXXXX");
     g_autofree guint8 *rom = make_rom(4096, 4096);
-    g_autofree char *path = write_temp(dir, "a.rom", rom, 4096);
+    g_autofree char *path = fwneg_test_write_file(dir, "a.rom", rom, 4096);
     g_autofree char *cache_file = g_build_filename(dir, "cache", "rom-sha256.json", NULL);
     g_autoptr(GError) error = NULL;
 
@@ -199,9 +192,9 @@ test_hash_cache(void)
 static void
 test_store_put(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("rom-store-XXXXXX", NULL);
+    g_autofree char *dir = fwneg_test_make_tmp_dir("rom-store-XXXXXX");
     g_autofree guint8 *rom = make_rom(4096, 4096);
-    g_autofree char *path = write_temp(dir, "efi-e1000.rom", rom, 4096);
+    g_autofree char *path = fwneg_test_write_file(dir, "efi-e1000.rom", rom, 4096);
     g_autofree char *state = g_build_filename(dir, "state", NULL);
     g_autofree char *sha = NULL;
     g_autoptr(GError) error = NULL;
