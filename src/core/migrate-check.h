@@ -37,6 +37,12 @@ typedef struct {
     GPtrArray *qemu_args; /* char*: extra QEMU arguments that make the target match */
 } FwnegMigrateCheck;
 
+/* Appends a finding about @subject of @aspect ("rom", "fw_cfg", …) to
+ * @check->findings; the message is @format with its arguments. */
+void fwneg_migrate_check_add(FwnegMigrateCheck *check, const char *aspect, const char *subject,
+                             FwnegMigrateVerdict verdict, const char *format, ...)
+    G_GNUC_PRINTF(5, 6);
+
 /* Aspect checkers (each in its own module). */
 void fwneg_migrate_check_roms(FwnegMigrateCheck *check);   /* src/rompolicy/ */
 void fwneg_migrate_check_fw_cfg(FwnegMigrateCheck *check); /* src/featneg/ */

@@ -38,48 +38,35 @@ hex_of(GBytes *data)
 }
 
 static void
-add_finding(FwnegMigrateCheck *check, const char *subject, FwnegMigrateVerdict verdict,
-            char *message)
-{
-    FwnegMigrateFinding *finding = g_new0(FwnegMigrateFinding, 1);
-    finding->aspect = g_strdup("fw_cfg");
-    finding->subject = g_strdup(subject);
-    finding->verdict = verdict;
-    finding->message = message;
-    g_ptr_array_add(check->findings, finding);
-}
-
-static void
 check_recorded_entry(FwnegMigrateCheck *check, const FwnegPlanFwCfg *recorded)
 {
     const FwnegPlanFwCfg *local = find_entry(check->local->fw_cfg, recorded->name);
     g_autofree char *recorded_hex = hex_of(recorded->data);
     if (local == NULL) {
-        add_finding(check, recorded->name, FWNEG_MIGRATE_REFUSED,
-                    g_strdup_printf("recorded fw_cfg file %s (origin %s, %s) is not produced "
-                                    "here on %s: the firmware that negotiated with it would "
-                                    "lose it after a reboot; use the recorded machine type "
-                                    "and config on this host",
-                                    recorded->name, recorded->origin ? recorded->origin : "?",
-                                    recorded_hex,
-                                    check->local->machine ? check->local->machine : "?"));
+        fwneg_migrate_check_add(check, "fw_cfg", recorded->name, FWNEG_MIGRATE_REFUSED,
+                                "recorded fw_cfg file %s (origin %s, %s) is not produced "
+                                "here on %s: the firmware that negotiated with it would "
+                                "lose it after a reboot; use the recorded machine type "
+                                "and config on this host",
+                                recorded->name, recorded->origin ? recorded->origin : "?",
+                                recorded_hex, check->local->machine ? check->local->machine : "?");
         return;
     }
     if (recorded->data == NULL || local->data == NULL ||
         !g_bytes_equal(recorded->data, local->data)) {
         g_autofree char *local_hex = hex_of(local->data);
-        add_finding(check, recorded->name, FWNEG_MIGRATE_REFUSED,
-                    g_strdup_printf("fw_cfg file %s: recorded %s, here %s (machine %s); the "
-                                    "bytes must be reproduced exactly: check the machine "
-                                    "type, the guest config and fwneg's config ([ovmf]) and "
-                                    "feature data on this host",
-                                    recorded->name, recorded_hex, local_hex,
-                                    check->local->machine ? check->local->machine : "?"));
+        fwneg_migrate_check_add(check, "fw_cfg", recorded->name, FWNEG_MIGRATE_REFUSED,
+                                "fw_cfg file %s: recorded %s, here %s (machine %s); the "
+                                "bytes must be reproduced exactly: check the machine "
+                                "type, the guest config and fwneg's config ([ovmf]) and "
+                                "feature data on this host",
+                                recorded->name, recorded_hex, local_hex,
+                                check->local->machine ? check->local->machine : "?");
         return;
     }
-    add_finding(check, recorded->name, FWNEG_MIGRATE_SAME,
-                g_strdup_printf("fw_cfg file %s reproduced byte for byte (%s)", recorded->name,
-                                recorded_hex));
+    fwneg_migrate_check_add(check, "fw_cfg", recorded->name, FWNEG_MIGRATE_SAME,
+                            "fw_cfg file %s reproduced byte for byte (%s)", recorded->name,
+                            recorded_hex);
 }
 
 void
@@ -95,27 +82,26 @@ fwneg_migrate_check_fw_cfg(FwnegMigrateCheck *check)
         const FwnegPlanFwCfg *entry = g_ptr_array_index(local, i);
         if (find_entry(recorded, entry->name) != NULL)
             continue;
-        add_finding(check, entry->name, FWNEG_MIGRATE_REFUSED,
-                    g_strdup_printf("fw_cfg file %s (origin %s) would be added here but is not "
-                                    "in the record: a new name shifts the selector keys of the "
-                                    "names sorted after it; plan the target with the recorded "
-                                    "machine type and config, or re-record the guest on its "
-                                    "source",
-                                    entry->name, entry->origin ? entry->origin : "?"));
+        fwneg_migrate_check_add(check, "fw_cfg", entry->name, FWNEG_MIGRATE_REFUSED,
+                                "fw_cfg file %s (origin %s) would be added here but is not "
+                                "in the record: a new name shifts the selector keys of the "
+                                "names sorted after it; plan the target with the recorded "
+                                "machine type and config, or re-record the guest on its "
+                                "source",
+                                entry->name, entry->origin ? entry->origin : "?");
     }
 
     if (check->local->fw_cfg_slots != 0 &&
         check->local->fw_cfg_slots_used > check->local->fw_cfg_slots) {
-        add_finding(check, "file slots", FWNEG_MIGRATE_REFUSED,
-                    g_strdup_printf("the guest needs %u fw_cfg files but machine type %s has "
-                                    "%u slots: the target QEMU would abort",
-                                    check->local->fw_cfg_slots_used,
-                                    check->local->machine ? check->local->machine : "?",
-                                    check->local->fw_cfg_slots));
+        fwneg_migrate_check_add(check, "fw_cfg", "file slots", FWNEG_MIGRATE_REFUSED,
+                                "the guest needs %u fw_cfg files but machine type %s has "
+                                "%u slots: the target QEMU would abort",
+                                check->local->fw_cfg_slots_used,
+                                check->local->machine ? check->local->machine : "?",
+                                check->local->fw_cfg_slots);
     } else if (check->local->fw_cfg_slots != 0) {
-        add_finding(check, "file slots", FWNEG_MIGRATE_SAME,
-                    g_strdup_printf("%u of %u fw_cfg file slots used",
-                                    check->local->fw_cfg_slots_used,
-                                    check->local->fw_cfg_slots));
+        fwneg_migrate_check_add(check, "fw_cfg", "file slots", FWNEG_MIGRATE_SAME,
+                                "%u of %u fw_cfg file slots used", check->local->fw_cfg_slots_used,
+                                check->local->fw_cfg_slots);
     }
 }

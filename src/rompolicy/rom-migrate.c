@@ -16,18 +16,6 @@
 #include "migrate-check.h"
 #include "rom-store.h"
 
-static void
-add_finding(FwnegMigrateCheck *check, const char *subject, FwnegMigrateVerdict verdict,
-            char *message)
-{
-    FwnegMigrateFinding *finding = g_new0(FwnegMigrateFinding, 1);
-    finding->aspect = g_strdup("rom");
-    finding->subject = g_strdup(subject);
-    finding->verdict = verdict;
-    finding->message = message;
-    g_ptr_array_add(check->findings, finding);
-}
-
 static FwnegPlanRom *
 find_local(FwnegPlan *local, const FwnegPlanRom *recorded)
 {
@@ -72,9 +60,8 @@ qemu_has_romsize(const FwnegPlan *local)
 static void
 check_one(FwnegMigrateCheck *check, const FwnegPlanRom *recorded)
 {
-    const char *state_dir = check->options && check->options->state_dir
-                                ? check->options->state_dir
-                                : FWNEG_DEFAULT_STATE_DIR;
+    const char *state_dir = check->options && check->options->state_dir ? check->options->state_dir
+                                                                        : FWNEG_DEFAULT_STATE_DIR;
     FwnegPlanRom *local = find_local(check->local, recorded);
     const char *id = qemu_id(local, recorded);
     const char *subject = recorded->device;
@@ -88,12 +75,12 @@ check_one(FwnegMigrateCheck *check, const FwnegPlanRom *recorded)
             g_clear_pointer(&local->sha256, g_free);
             g_clear_pointer(&local->store_file, g_free);
             local->size = 0;
-            add_finding(check, subject, FWNEG_MIGRATE_ADJUSTED,
-                        g_strdup_printf("recorded without a ROM RAM block; the local ROM is "
-                                        "turned off (romfile=\"\")"));
+            fwneg_migrate_check_add(check, "rom", subject, FWNEG_MIGRATE_ADJUSTED,
+                                    "recorded without a ROM RAM block; the local ROM is "
+                                    "turned off (romfile=\"\")");
         } else {
-            add_finding(check, subject, FWNEG_MIGRATE_SAME,
-                        g_strdup("no ROM RAM block, as recorded"));
+            fwneg_migrate_check_add(check, "rom", subject, FWNEG_MIGRATE_SAME,
+                                    "no ROM RAM block, as recorded");
         }
         return;
     }
@@ -102,9 +89,9 @@ check_one(FwnegMigrateCheck *check, const FwnegPlanRom *recorded)
     g_autofree char *stored = fwneg_rom_store_lookup(state_dir, recorded->sha256);
     if (local != NULL && local->sha256 != NULL && g_strcmp0(local->sha256, recorded->sha256) == 0 &&
         local->size == recorded->size) {
-        add_finding(check, subject, FWNEG_MIGRATE_SAME,
-                    g_strdup_printf("%s: the same bytes (sha256 %.12s…) in %s", recorded->ramblock,
-                                    recorded->sha256, local->file));
+        fwneg_migrate_check_add(check, "rom", subject, FWNEG_MIGRATE_SAME,
+                                "%s: the same bytes (sha256 %.12s…) in %s", recorded->ramblock,
+                                recorded->sha256, local->file);
         return;
     }
     if (stored != NULL) {
@@ -119,34 +106,33 @@ check_one(FwnegMigrateCheck *check, const FwnegPlanRom *recorded)
             local->file_size = recorded->file_size;
             local->size = recorded->size;
         }
-        add_finding(check, subject, FWNEG_MIGRATE_ADJUSTED,
-                    g_strdup_printf("%s: the recorded bytes from the ROM store (%s), %" G_GINT64_FORMAT
-                                    "-byte RAM block",
-                                    recorded->ramblock, stored, recorded->size));
+        fwneg_migrate_check_add(check, "rom", subject, FWNEG_MIGRATE_ADJUSTED,
+                                "%s: the recorded bytes from the ROM store (%s), %" G_GINT64_FORMAT
+                                "-byte RAM block",
+                                recorded->ramblock, stored, recorded->size);
         return;
     }
     if (local == NULL || local->file == NULL || local->size <= 0) {
-        add_finding(check, subject, FWNEG_MIGRATE_REFUSED,
-                    g_strdup_printf("%s: recorded ROM %s (%" G_GINT64_FORMAT
-                                    " bytes, %" G_GINT64_FORMAT
-                                    "-byte RAM block, sha256 %s); this host has no ROM for "
-                                    "the device: install %s or import the recorded ROM "
-                                    "(`fwneg rom export --to DIR %s` on the source, `fwneg rom "
-                                    "import DIR/%s` here)",
-                                    recorded->ramblock, recorded->file ? recorded->file : "?",
-                                    recorded->file_size, recorded->size, recorded->sha256,
-                                    recorded->file ? recorded->file : "the ROM",
-                                    recorded->sha256, recorded->sha256));
+        fwneg_migrate_check_add(check, "rom", subject, FWNEG_MIGRATE_REFUSED,
+                                "%s: recorded ROM %s (%" G_GINT64_FORMAT " bytes, %" G_GINT64_FORMAT
+                                "-byte RAM block, sha256 %s); this host has no ROM for "
+                                "the device: install %s or import the recorded ROM "
+                                "(`fwneg rom export --to DIR %s` on the source, `fwneg rom "
+                                "import DIR/%s` here)",
+                                recorded->ramblock, recorded->file ? recorded->file : "?",
+                                recorded->file_size, recorded->size, recorded->sha256,
+                                recorded->file ? recorded->file : "the ROM", recorded->sha256,
+                                recorded->sha256);
         return;
     }
     /* 2. the same bucket */
     if (local->size == recorded->size && !local->size_pinned) {
-        add_finding(check, subject, FWNEG_MIGRATE_SAME,
-                    g_strdup_printf("%s: same %" G_GINT64_FORMAT "-byte RAM block from %s (%"
-                                    G_GINT64_FORMAT " bytes; other bytes than recorded, the "
-                                    "guest keeps the migrated ones)",
-                                    recorded->ramblock, recorded->size, local->file,
-                                    local->file_size));
+        fwneg_migrate_check_add(check, "rom", subject, FWNEG_MIGRATE_SAME,
+                                "%s: same %" G_GINT64_FORMAT
+                                "-byte RAM block from %s (%" G_GINT64_FORMAT
+                                " bytes; other bytes than recorded, the "
+                                "guest keeps the migrated ones)",
+                                recorded->ramblock, recorded->size, local->file, local->file_size);
         return;
     }
     /* 3. a smaller ROM pinned to the recorded size */
@@ -155,28 +141,26 @@ check_one(FwnegMigrateCheck *check, const FwnegPlanRom *recorded)
         set_property(check, id, "romsize", size);
         local->size = recorded->size;
         local->size_pinned = TRUE;
-        add_finding(check, subject, FWNEG_MIGRATE_ADJUSTED,
-                    g_strdup_printf("%s: local %s (%" G_GINT64_FORMAT
-                                    " bytes) pinned to the recorded %" G_GINT64_FORMAT
-                                    "-byte RAM block with romsize",
-                                    recorded->ramblock, local->file, local->file_size,
-                                    recorded->size));
+        fwneg_migrate_check_add(check, "rom", subject, FWNEG_MIGRATE_ADJUSTED,
+                                "%s: local %s (%" G_GINT64_FORMAT
+                                " bytes) pinned to the recorded %" G_GINT64_FORMAT
+                                "-byte RAM block with romsize",
+                                recorded->ramblock, local->file, local->file_size, recorded->size);
         return;
     }
     /* 4. refuse */
-    add_finding(check, subject, FWNEG_MIGRATE_REFUSED,
-                g_strdup_printf("%s: recorded %" G_GINT64_FORMAT "-byte RAM block (%s, %"
-                                G_GINT64_FORMAT " bytes, sha256 %s); here %s is %" G_GINT64_FORMAT
-                                " bytes (%" G_GINT64_FORMAT "-byte RAM block)%s: QEMU would "
-                                "fail with 'Size mismatch'.  Import the recorded ROM (`fwneg rom "
-                                "export --to DIR %s` on the source, `fwneg rom import DIR/%s` "
-                                "here) or install a ROM of at most %" G_GINT64_FORMAT " bytes",
-                                recorded->ramblock, recorded->size,
-                                recorded->file ? recorded->file : "?", recorded->file_size,
-                                recorded->sha256, local->file, local->file_size, local->size,
-                                qemu_has_romsize(check->local) ? ""
-                                                               : " and this QEMU has no romsize",
-                                recorded->sha256, recorded->sha256, recorded->size));
+    fwneg_migrate_check_add(
+        check, "rom", subject, FWNEG_MIGRATE_REFUSED,
+        "%s: recorded %" G_GINT64_FORMAT "-byte RAM block (%s, %" G_GINT64_FORMAT
+        " bytes, sha256 %s); here %s is %" G_GINT64_FORMAT " bytes (%" G_GINT64_FORMAT
+        "-byte RAM block)%s: QEMU would "
+        "fail with 'Size mismatch'.  Import the recorded ROM (`fwneg rom "
+        "export --to DIR %s` on the source, `fwneg rom import DIR/%s` "
+        "here) or install a ROM of at most %" G_GINT64_FORMAT " bytes",
+        recorded->ramblock, recorded->size, recorded->file ? recorded->file : "?",
+        recorded->file_size, recorded->sha256, local->file, local->file_size, local->size,
+        qemu_has_romsize(check->local) ? "" : " and this QEMU has no romsize", recorded->sha256,
+        recorded->sha256, recorded->size);
 }
 
 void
