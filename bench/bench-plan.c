@@ -145,10 +145,9 @@ load_facts(const Bench *bench, const FwnegDomain *domain, GError **error)
 {
     if (bench->options->canonical_machine != NULL)
         return fwneg_host_facts_from_canonical(bench->options->canonical_machine, error);
-    g_autofree char *emulator =
-        bench->options->qemu ? g_strdup(bench->options->qemu)
-        : domain->emulator   ? g_strdup(domain->emulator)
-                             : fwneg_default_emulator_for_arch(domain->arch);
+    g_autofree char *emulator = bench->options->qemu ? g_strdup(bench->options->qemu)
+                                : domain->emulator   ? g_strdup(domain->emulator)
+                                                   : fwneg_default_emulator_for_arch(domain->arch);
     const char *state =
         bench->options->state_dir ? bench->options->state_dir : FWNEG_DEFAULT_STATE_DIR;
     g_autofree char *cache_dir = g_build_filename(state, "cache", "qemu-caps", NULL);
@@ -322,9 +321,9 @@ mode_plan(Bench *bench)
     if (machine == NULL)
         return die("canonical machine", error);
     Samples parse = samples_new(), facts_cache = samples_new(), load = samples_new(),
-            match = samples_new(), rom = samples_new(), boot = samples_new(),
-            fwcfg = samples_new(), w_json = samples_new(), w_text = samples_new(),
-            w_xml = samples_new(), w_args = samples_new(), build = samples_new();
+            match = samples_new(), rom = samples_new(), boot = samples_new(), fwcfg = samples_new(),
+            w_json = samples_new(), w_text = samples_new(), w_xml = samples_new(),
+            w_args = samples_new(), build = samples_new();
     guint warnings_after_firmware = plan->warnings->len;
     for (guint i = 0; i < bench->iterations; i++) {
         double a = now_us();
@@ -334,8 +333,7 @@ mode_plan(Bench *bench)
 
         a = now_us();
         g_autoptr(FwnegFirmwareChoice) choice =
-            fwneg_firmware_select(domain, machine, bench->descriptors, bench->options, NULL,
-                                  NULL);
+            fwneg_firmware_select(domain, machine, bench->descriptors, bench->options, NULL, NULL);
         samples_add(&match, now_us() - a);
 
         a = now_us();
@@ -470,10 +468,9 @@ mode_descriptors(Bench *bench)
      * cache file (every file parsed, the cache written), then warm.  The files
      * must be older than the cache's racy window (bench/run waits for that). */
     g_autofree char *cache_dir = g_build_filename(
-        bench->options->state_dir ? bench->options->state_dir : FWNEG_DEFAULT_STATE_DIR,
-        "cache", NULL);
-    g_autofree char *cache_path =
-        g_build_filename(cache_dir, FWNEG_DESCRIPTOR_CACHE_FILE, NULL);
+        bench->options->state_dir ? bench->options->state_dir : FWNEG_DEFAULT_STATE_DIR, "cache",
+        NULL);
+    g_autofree char *cache_path = g_build_filename(cache_dir, FWNEG_DESCRIPTOR_CACHE_FILE, NULL);
     if (!fwneg_ensure_state_dir(cache_dir, 0755, &error))
         return die(cache_dir, error);
     (void)unlink(cache_path);

@@ -19,9 +19,12 @@ int
 main(void)
 {
     static const void *volatile keep[] = {
-        (const void *)g_strdup,            (const void *)g_file_new_for_path,
-        (const void *)json_object_new_object, (const void *)xmlReadMemory,
-        (const void *)sd_bus_open,         (const void *)fdt_check_header,
+        (const void *)g_strdup,
+        (const void *)g_file_new_for_path,
+        (const void *)json_object_new_object,
+        (const void *)xmlReadMemory,
+        (const void *)sd_bus_open,
+        (const void *)fdt_check_header,
     };
     return keep[0] == NULL;
 }

@@ -52,8 +52,7 @@ fwneg_domain_has_device_boot(const FwnegDomain *domain)
 }
 
 void
-fwneg_boot_effective_indexes(const FwnegDomain *domain, int *disks, int *interfaces,
-                             int *hostdevs)
+fwneg_boot_effective_indexes(const FwnegDomain *domain, int *disks, int *interfaces, int *hostdevs)
 {
     guint n_disks = domain->disks ? domain->disks->len : 0;
     guint n_interfaces = domain->interfaces ? domain->interfaces->len : 0;

@@ -132,8 +132,8 @@ collect_entries(const FwnegOfContext *ctx, const FwnegDomain *domain, GPtrArray 
             return FALSE;
         /* libvirt numbers net aliases by position (qemuAssignDeviceNetAlias). */
         char *id = iface->alias ? g_strdup(iface->alias) : g_strdup_printf("net%u", i);
-        g_ptr_array_add(entries, entry_new(path, fwneg_interface_label(iface, i), id,
-                                           interface_index[i], -1));
+        g_ptr_array_add(
+            entries, entry_new(path, fwneg_interface_label(iface, i), id, interface_index[i], -1));
     }
     for (guint i = 0; i < n_hostdevs; i++) {
         const FwnegHostdev *hostdev = g_ptr_array_index(domain->hostdevs, i);
@@ -142,14 +142,14 @@ collect_entries(const FwnegOfContext *ctx, const FwnegDomain *domain, GPtrArray 
         char *path = fwneg_of_hostdev_path(ctx, hostdev, i, "/sys", error);
         if (path == NULL)
             return FALSE;
-        char *label = hostdev->alias ? g_strdup(hostdev->alias)
-                                     : g_strdup_printf("hostdev[%u]", i);
+        char *label = hostdev->alias ? g_strdup(hostdev->alias) : g_strdup_printf("hostdev[%u]", i);
         char *id = hostdev->alias ? g_strdup(hostdev->alias) : g_strdup_printf("hostdev%u", i);
         g_ptr_array_add(entries, entry_new(path, label, id, hostdev_index[i], -1));
     }
     /* The x86 -kernel option ROM takes bootindex 0 during machine init. */
     if (domain->kernel != NULL && ctx->machine != FWNEG_BOOT_MACHINE_ARM_VIRT)
-        g_ptr_array_add(entries, entry_new(kernel_rom_path(ctx, domain->kernel), NULL, NULL, 0, -1));
+        g_ptr_array_add(entries,
+                        entry_new(kernel_rom_path(ctx, domain->kernel), NULL, NULL, 0, -1));
     g_ptr_array_sort(entries, compare_bootindex);
     return TRUE;
 }
@@ -190,9 +190,8 @@ plan_fdt(const FwnegDomain *domain, FwnegPlan *plan, GError **error)
         g_autoptr(GError) read_error = NULL;
         g_autoptr(GMappedFile) file = g_mapped_file_new(domain->dtb, FALSE, &read_error);
         if (file == NULL) {
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                        "%s: <os><dtb>%s</dtb>: %s", domain->source_name, domain->dtb,
-                        read_error->message);
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: <os><dtb>%s</dtb>: %s",
+                        domain->source_name, domain->dtb, read_error->message);
             return FALSE;
         }
         dtb = g_mapped_file_get_bytes(file);

@@ -18,19 +18,45 @@ static const struct {
     guint16 ignored_bits;
     const char *name;
 } pci_class_names[] = {
-    {0x0001, 0, "display"},       {0x0100, 0, "scsi"},          {0x0101, 0, "ide"},
-    {0x0102, 0, "fdc"},           {0x0103, 0, "ipi"},           {0x0104, 0, "raid"},
-    {0x0200, 0, "ethernet"},      {0x0201, 0, "token-ring"},    {0x0202, 0, "fddi"},
-    {0x0203, 0, "atm"},           {0x0300, 0x00ff, "display"},  {0x0400, 0, "video"},
-    {0x0401, 0, "sound"},         {0x0403, 0, "sound"},         {0x0500, 0, "memory"},
-    {0x0501, 0, "flash"},         {0x0600, 0, "host"},          {0x0601, 0, "isa"},
-    {0x0602, 0, "eisa"},          {0x0603, 0, "mca"},           {0x0604, 0, "pci-bridge"},
-    {0x0605, 0, "pcmcia"},        {0x0606, 0, "nubus"},         {0x0607, 0, "cardbus"},
-    {0x0700, 0, "serial"},        {0x0701, 0, "parallel"},      {0x0800, 0, "interrupt-controller"},
-    {0x0801, 0, "dma-controller"}, {0x0802, 0, "timer"},        {0x0803, 0, "rtc"},
-    {0x0900, 0, "keyboard"},      {0x0901, 0, "pen"},           {0x0902, 0, "mouse"},
-    {0x0a00, 0x00ff, "dock"},     {0x0b00, 0x00ff, "cpu"},      {0x0c00, 0, "firewire"},
-    {0x0c01, 0, "access-bus"},    {0x0c02, 0, "ssa"},           {0x0c03, 0, "usb"},
+    {0x0001, 0, "display"},
+    {0x0100, 0, "scsi"},
+    {0x0101, 0, "ide"},
+    {0x0102, 0, "fdc"},
+    {0x0103, 0, "ipi"},
+    {0x0104, 0, "raid"},
+    {0x0200, 0, "ethernet"},
+    {0x0201, 0, "token-ring"},
+    {0x0202, 0, "fddi"},
+    {0x0203, 0, "atm"},
+    {0x0300, 0x00ff, "display"},
+    {0x0400, 0, "video"},
+    {0x0401, 0, "sound"},
+    {0x0403, 0, "sound"},
+    {0x0500, 0, "memory"},
+    {0x0501, 0, "flash"},
+    {0x0600, 0, "host"},
+    {0x0601, 0, "isa"},
+    {0x0602, 0, "eisa"},
+    {0x0603, 0, "mca"},
+    {0x0604, 0, "pci-bridge"},
+    {0x0605, 0, "pcmcia"},
+    {0x0606, 0, "nubus"},
+    {0x0607, 0, "cardbus"},
+    {0x0700, 0, "serial"},
+    {0x0701, 0, "parallel"},
+    {0x0800, 0, "interrupt-controller"},
+    {0x0801, 0, "dma-controller"},
+    {0x0802, 0, "timer"},
+    {0x0803, 0, "rtc"},
+    {0x0900, 0, "keyboard"},
+    {0x0901, 0, "pen"},
+    {0x0902, 0, "mouse"},
+    {0x0a00, 0x00ff, "dock"},
+    {0x0b00, 0x00ff, "cpu"},
+    {0x0c00, 0, "firewire"},
+    {0x0c01, 0, "access-bus"},
+    {0x0c02, 0, "ssa"},
+    {0x0c03, 0, "usb"},
     {0x0c04, 0, "fibre-channel"},
 };
 
@@ -69,8 +95,8 @@ machine_unsupported(const char *machine, const char *arch, GError **error)
 }
 
 gboolean
-fwneg_of_context_init(FwnegOfContext *ctx, const FwnegDomain *domain,
-                      const char *canonical_machine, GError **error)
+fwneg_of_context_init(FwnegOfContext *ctx, const FwnegDomain *domain, const char *canonical_machine,
+                      GError **error)
 {
     const char *arch = domain->arch ? domain->arch : "";
     const char *machine = canonical_machine ? canonical_machine : "";
@@ -209,8 +235,8 @@ pci_bus_path(const FwnegOfContext *ctx, int bus, guint depth, GError **error)
         return NULL;
     int parent_bus = c->address.bus == FWNEG_UNSET ? 0 : c->address.bus;
     if (parent_bus == bus) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s sits on its own bus %d", what, bus);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s sits on its own bus %d",
+                    what, bus);
         return NULL;
     }
     g_autofree char *parent = pci_bus_path(ctx, parent_bus, depth + 1, error);
@@ -250,8 +276,8 @@ isa_bridge_path(const FwnegOfContext *ctx, const char *what, GError **error)
 
 /* USB controller @index's PCI path then "hub@X/" per hub level, ports in hex. */
 static char *
-usb_port_path(const FwnegOfContext *ctx, const FwnegAddress *a, const char *name,
-              const char *what, GError **error)
+usb_port_path(const FwnegOfContext *ctx, const FwnegAddress *a, const char *name, const char *what,
+              GError **error)
 {
     if (a->type != FWNEG_ADDRESS_USB || a->usb_port == NULL) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
@@ -268,8 +294,8 @@ usb_port_path(const FwnegOfContext *ctx, const FwnegAddress *a, const char *name
                     usb_bus);
         return NULL;
     }
-    g_autofree char *controller_what = g_strdup_printf("<controller type='usb' index='%d'>",
-                                                       usb_bus);
+    g_autofree char *controller_what =
+        g_strdup_printf("<controller type='usb' index='%d'>", usb_bus);
     g_autofree char *controller = pci_device_path(ctx, &c->address, "usb", controller_what, error);
     if (controller == NULL)
         return NULL;
@@ -392,8 +418,7 @@ scsi_model_uses_unit_as_id(const char *model)
 }
 
 static char *
-scsi_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, const char *what,
-               GError **error)
+scsi_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, const char *what, GError **error)
 {
     int controller, bus, target, unit;
 
@@ -410,14 +435,15 @@ scsi_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, const char *wha
                     what, controller);
         return NULL;
     }
-    if (c->model != NULL && (g_str_equal(c->model, "ibmvscsi") || g_str_equal(c->model, "virtio-mmio"))) {
+    if (c->model != NULL &&
+        (g_str_equal(c->model, "ibmvscsi") || g_str_equal(c->model, "virtio-mmio"))) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
                     "%s: SCSI controller model '%s' is not modelled for boot order", what,
                     c->model);
         return NULL;
     }
-    g_autofree char *controller_what = g_strdup_printf("<controller type='scsi' index='%d'>",
-                                                       controller);
+    g_autofree char *controller_what =
+        g_strdup_printf("<controller type='scsi' index='%d'>", controller);
     /* megasas (lsisas1078) has class 0x0104 RAID; every other HBA 0x0100. */
     const char *name = g_strcmp0(c->model, "lsisas1078") == 0 ? "raid" : "scsi";
     g_autofree char *hba = pci_device_path(ctx, &c->address, name, controller_what, error);
@@ -429,12 +455,11 @@ scsi_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, const char *wha
 }
 
 char *
-fwneg_of_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, guint index,
-                   GError **error)
+fwneg_of_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, guint index, GError **error)
 {
     g_autofree char *label = fwneg_disk_label(disk, index);
-    g_autofree char *what = g_strdup_printf("<disk> %s (bus '%s')", label,
-                                            disk->bus ? disk->bus : "");
+    g_autofree char *what =
+        g_strdup_printf("<disk> %s (bus '%s')", label, disk->bus ? disk->bus : "");
     const char *bus = disk->bus ? disk->bus : "";
     int controller, drive_bus, target, unit;
 
@@ -478,8 +503,8 @@ fwneg_of_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, guint index
     }
     if (g_str_equal(bus, "sata")) {
         const FwnegController *c = find_controller(ctx->domain, FWNEG_CONTROLLER_SATA, controller);
-        FwnegAddress builtin = {.type = FWNEG_ADDRESS_PCI, .domain = 0, .bus = 0, .slot = 0x1f,
-                                .function = 2};
+        FwnegAddress builtin = {
+            .type = FWNEG_ADDRESS_PCI, .domain = 0, .bus = 0, .slot = 0x1f, .function = 2};
         const FwnegAddress *a = c ? &c->address : NULL;
         /* q35's built-in ICH9 AHCI (sata0) is at 00:1f.2 whether the XML says so or not. */
         if (ctx->machine == FWNEG_BOOT_MACHINE_Q35 && controller == 0 &&
@@ -492,8 +517,8 @@ fwneg_of_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, guint index
                         what, controller);
             return NULL;
         }
-        g_autofree char *controller_what = g_strdup_printf("<controller type='sata' index='%d'>",
-                                                           controller);
+        g_autofree char *controller_what =
+            g_strdup_printf("<controller type='sata' index='%d'>", controller);
         g_autofree char *ahci = pci_device_path(ctx, a, "pci8086,2922", controller_what, error);
         if (ahci == NULL)
             return NULL;
@@ -579,16 +604,16 @@ fwneg_of_hostdev_path(const FwnegOfContext *ctx, const FwnegHostdev *hostdev, gu
             return NULL;
         }
         /* vfio-pci copies the host's config space: its class names the node; no suffix. */
-        g_autofree char *name = fwneg_of_pci_name((guint16)(class_code >> 8), (guint16)vendor,
-                                                  (guint16)device);
+        g_autofree char *name =
+            fwneg_of_pci_name((guint16)(class_code >> 8), (guint16)vendor, (guint16)device);
         return finish_path(pci_device_path(ctx, &hostdev->address, name, what, error), "", what,
                            error);
     }
     if (g_strcmp0(hostdev->type, "usb") == 0)
-        return finish_path(usb_port_path(ctx, &hostdev->address, "usb-host", what, error), "",
-                           what, error);
+        return finish_path(usb_port_path(ctx, &hostdev->address, "usb-host", what, error), "", what,
+                           error);
     g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                "%s: host device type '%s' is not modelled for boot order (pci and usb are)",
-                what, hostdev->type ? hostdev->type : "");
+                "%s: host device type '%s' is not modelled for boot order (pci and usb are)", what,
+                hostdev->type ? hostdev->type : "");
     return NULL;
 }

@@ -19,7 +19,7 @@ typedef enum {
 typedef struct {
     const FwnegDomain *domain;
     FwnegBootMachine machine;
-    const char *root; /* "/pci@i0cf8" or "/pci@ffffffffffffffff" */
+    const char *root;                 /* "/pci@i0cf8" or "/pci@ffffffffffffffff" */
     int version_major, version_minor; /* of the canonical machine type; 0.0 when unversioned */
 } FwnegOfContext;
 
@@ -39,8 +39,8 @@ char *fwneg_of_pci_name(guint16 class_code, guint16 vendor, guint16 device);
  * device's position in its domain array (for labels in messages). */
 char *fwneg_of_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, guint index,
                          GError **error);
-char *fwneg_of_interface_path(const FwnegOfContext *ctx, const FwnegInterface *iface,
-                              guint index, GError **error);
+char *fwneg_of_interface_path(const FwnegOfContext *ctx, const FwnegInterface *iface, guint index,
+                              GError **error);
 /* @sysfs_root: where PCI host devices are looked up ("/sys" normally). */
 char *fwneg_of_hostdev_path(const FwnegOfContext *ctx, const FwnegHostdev *hostdev, guint index,
                             const char *sysfs_root, GError **error);
@@ -49,8 +49,8 @@ char *fwneg_of_hostdev_path(const FwnegOfContext *ctx, const FwnegHostdev *hostd
  * its <address type='drive'>, else derived from the target dev name as
  * virDomainDiskDefAssignAddress does (ide, sata, fdc; scsi up to sdg).  FALSE
  * when neither gives one. */
-gboolean fwneg_of_disk_drive_address(const FwnegDisk *disk, int *controller, int *bus,
-                                     int *target, int *unit);
+gboolean fwneg_of_disk_drive_address(const FwnegDisk *disk, int *controller, int *bus, int *target,
+                                     int *unit);
 
 /* libvirt's disk order index of a target dev name (virDiskNameToIndex): vda 0,
  * vdz 25, vdaa 26; -1 when the name is not a disk name. */

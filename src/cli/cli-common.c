@@ -45,9 +45,8 @@ fwneg_cli_add_common_options(GOptionContext *context, FwnegCliArgs *args)
          "Configuration file (default " FWNEG_DEFAULT_CONFIG_FILE " when present)", "FILE"},
         G_OPTION_ENTRY_NULL,
     };
-    GOptionGroup *group =
-        g_option_group_new("common", "Options every verb accepts:", "Show common options", NULL,
-                           NULL);
+    GOptionGroup *group = g_option_group_new(
+        "common", "Options every verb accepts:", "Show common options", NULL, NULL);
     g_option_group_add_entries(group, entries);
     g_option_context_add_group(context, group);
 }
@@ -82,8 +81,8 @@ fwneg_cli_build_options(const FwnegCliArgs *args, GError **error)
     options->canonical_machine = g_strdup(args->canonical_machine);
     if (args->sysroot != NULL && g_strcmp0(args->sysroot, "/") != 0) {
         if (!g_file_test(args->sysroot, G_FILE_TEST_IS_DIR)) {
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE,
-                        "--sysroot %s: not a directory", args->sysroot);
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE, "--sysroot %s: not a directory",
+                        args->sysroot);
             return NULL;
         }
         options->sysroot = g_strdup(args->sysroot);

@@ -49,8 +49,7 @@ typedef struct {
 void fwneg_cli_guest_free(FwnegCliGuest *guest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegCliGuest, fwneg_cli_guest_free)
 
-FwnegCliGuest *fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path,
-                                    GError **error);
+FwnegCliGuest *fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **error);
 
 /* The planner inputs for @guest (borrowed pointers). */
 FwnegPlanInputs fwneg_cli_guest_plan_inputs(const FwnegCliGuest *guest);

@@ -65,8 +65,8 @@ print_entry(const FwnegDescriptorEntry *entry)
     g_autofree char *targets = describe_targets(d);
     g_autofree char *features = join_array(d->features, ",");
     const char *file = d->executable ? d->executable : d->filename;
-    printf("%-40s %-7s   %s %s%s%s: %s\n", "", "", interfaces, d->device,
-           d->mode ? "/" : "", d->mode ? d->mode : "", file ? file : "-");
+    printf("%-40s %-7s   %s %s%s%s: %s\n", "", "", interfaces, d->device, d->mode ? "/" : "",
+           d->mode ? d->mode : "", file ? file : "-");
     if (d->nvram_template != NULL)
         printf("%-40s %-7s   nvram template %s\n", "", "", d->nvram_template);
     printf("%-40s %-7s   targets %s\n", "", "", targets);

@@ -122,8 +122,8 @@ fwneg_cmd_migrate_check(int argc, char **argv)
 
     g_autofree char *document = NULL;
     if (strcmp(output, "xml") == 0) {
-        document = fwneg_plan_to_domain_xml(local, guest->domain, guest->xml, guest->xml_len,
-                                            &error);
+        document =
+            fwneg_plan_to_domain_xml(local, guest->domain, guest->xml, guest->xml_len, &error);
         if (document == NULL)
             return fwneg_cli_report_error(error);
     }

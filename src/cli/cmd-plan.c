@@ -61,14 +61,13 @@ parse_guest_verb_args(int argc, char **argv, const char *summary, gboolean with_
 
     g_autoptr(GError) local_error = NULL;
     if (!g_option_context_parse(context, &argc, &argv, &local_error)) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE, "%s %s", argv[0],
-                    local_error->message);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE, "%s %s", argv[0], local_error->message);
         return FALSE;
     }
     if (argc != 2) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE,
-                    "%s: expected exactly one domain XML file (or - for stdin), got %d",
-                    argv[0], argc - 1);
+                    "%s: expected exactly one domain XML file (or - for stdin), got %d", argv[0],
+                    argc - 1);
         return FALSE;
     }
     *xml_path = g_strdup(argv[1]);
@@ -76,8 +75,7 @@ parse_guest_verb_args(int argc, char **argv, const char *summary, gboolean with_
 }
 
 static char *
-render_plan(const FwnegPlan *plan, const FwnegCliGuest *guest, OutputFormat format,
-            GError **error)
+render_plan(const FwnegPlan *plan, const FwnegCliGuest *guest, OutputFormat format, GError **error)
 {
     switch (format) {
     case OUTPUT_TEXT:
@@ -158,8 +156,8 @@ print_explain_header(const FwnegCliGuest *guest, const char *machine)
            d->machine ? d->machine : "", d->machine ? ")" : "");
     printf("firmware=    %s\n", firmware_names[d->firmware]);
     printf("secure-boot  %s\n", fwneg_tristate_to_string(d->fw_secure_boot)
-                                     ? fwneg_tristate_to_string(d->fw_secure_boot)
-                                     : "(don't care)");
+                                    ? fwneg_tristate_to_string(d->fw_secure_boot)
+                                    : "(don't care)");
     printf("enrolled-keys %s\n", fwneg_tristate_to_string(d->fw_enrolled_keys)
                                      ? fwneg_tristate_to_string(d->fw_enrolled_keys)
                                      : "(don't care)");
@@ -227,9 +225,8 @@ fwneg_cmd_explain(int argc, char **argv)
      * which libvirt never looks at. */
     g_autoptr(FwnegFirmwareChoice) failed_choice = NULL;
     g_autoptr(GError) select_error = NULL;
-    g_autoptr(FwnegFirmwareChoice) chosen =
-        fwneg_firmware_select(guest->domain, machine, guest->descriptors, guest->options,
-                              &failed_choice, &select_error);
+    g_autoptr(FwnegFirmwareChoice) chosen = fwneg_firmware_select(
+        guest->domain, machine, guest->descriptors, guest->options, &failed_choice, &select_error);
     const FwnegFirmwareChoice *choice = chosen ? chosen : failed_choice;
 
     print_explain_header(guest, machine);
@@ -248,17 +245,16 @@ fwneg_cmd_explain(int argc, char **argv)
             continue;
         }
         g_autofree char *reason = NULL;
-        if (!fwneg_firmware_matches(guest->domain, machine, entry->desc, guest->options,
-                                    &reason)) {
+        if (!fwneg_firmware_matches(guest->domain, machine, entry->desc, guest->options, &reason)) {
             print_candidate(i + 1, entry, "rejected", reason);
         } else if (choice != NULL && g_strcmp0(choice->descriptor, entry->path) == 0 &&
                    !chosen_seen) {
             chosen_seen = TRUE;
             print_candidate(i + 1, entry, "CHOSEN", choice->executable);
         } else {
-            print_candidate(i + 1, entry, "matches", chosen_seen
-                                                         ? "(a higher-priority file won)"
-                                                         : "(not consulted for this guest)");
+            print_candidate(i + 1, entry, "matches",
+                            chosen_seen ? "(a higher-priority file won)"
+                                        : "(not consulted for this guest)");
         }
         if (entry->overridden != NULL) {
             for (guint j = 0; j < entry->overridden->len; j++)

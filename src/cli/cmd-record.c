@@ -56,13 +56,15 @@ fwneg_cmd_record(int argc, char **argv)
     } else if (strcmp(args.output, "qemu-args") == 0) {
         document = fwneg_plan_to_qemu_args(plan);
     } else if (strcmp(args.output, "xml") == 0) {
-        document = fwneg_plan_to_domain_xml(plan, guest->domain, guest->xml, guest->xml_len,
-                                            &error);
+        document =
+            fwneg_plan_to_domain_xml(plan, guest->domain, guest->xml, guest->xml_len, &error);
         if (document == NULL)
             return fwneg_cli_report_error(error);
     } else {
-        fprintf(stderr, "fwneg: record: unknown --output '%s' (known: text, json, xml, "
-                        "qemu-args)\n", args.output);
+        fprintf(stderr,
+                "fwneg: record: unknown --output '%s' (known: text, json, xml, "
+                "qemu-args)\n",
+                args.output);
         return 2;
     }
     fwneg_cli_print_warnings(guest->warnings);

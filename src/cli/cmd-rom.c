@@ -50,8 +50,9 @@ rom_export(const char *state_dir, const char *to, char **names)
         const char *sha = g_ptr_array_index(shas, i);
         g_autofree char *stored = fwneg_rom_store_lookup(state_dir, sha);
         if (stored == NULL) {
-            fprintf(stderr, "fwneg: rom export: %s is not in the ROM store %s/roms (run "
-                            "`fwneg record` for the VM first)\n",
+            fprintf(stderr,
+                    "fwneg: rom export: %s is not in the ROM store %s/roms (run "
+                    "`fwneg record` for the VM first)\n",
                     sha, state_dir);
             return 1;
         }

@@ -166,8 +166,7 @@ fwneg_atomic_write(const char *path, const void *data, gsize len, mode_t mode, G
 
     if (path[0] == '\0' || g_str_has_suffix(path, "/") || strcmp(base, ".") == 0 ||
         strcmp(base, "..") == 0) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_IO, "cannot write '%s': not a file name",
-                    path);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_IO, "cannot write '%s': not a file name", path);
         return FALSE;
     }
 

@@ -9,9 +9,9 @@
 
 /* PCI address limits (virPCIDeviceAddressIsValid): bus 8 bits, slot 5 bits,
  * function 3 bits; the domain (segment) is 16 bits in a guest. */
-#define PCI_DOMAIN_MAX 0xFFFF
-#define PCI_BUS_MAX 0xFF
-#define PCI_SLOT_MAX 0x1F
+#define PCI_DOMAIN_MAX   0xFFFF
+#define PCI_BUS_MAX      0xFF
+#define PCI_SLOT_MAX     0x1F
 #define PCI_FUNCTION_MAX 0x7
 
 static gboolean
@@ -24,8 +24,8 @@ parse_pci_fields(const FwnegDomainParser *parser, const xmlNode *node, guint64 d
                                  error) &&
            fwneg_parse_uint_attr(parser, node, "slot", 0, 0, PCI_SLOT_MAX, "PCI slot",
                                  &address->slot, error) &&
-           fwneg_parse_uint_attr(parser, node, "function", 0, 0, PCI_FUNCTION_MAX,
-                                 "PCI function", &address->function, error);
+           fwneg_parse_uint_attr(parser, node, "function", 0, 0, PCI_FUNCTION_MAX, "PCI function",
+                                 &address->function, error);
 }
 
 /* "1" or "1.2.3": libvirt allows up to 4 levels of hubs, each a decimal port. */
@@ -107,8 +107,7 @@ fwneg_parse_pci_source_address(const FwnegDomainParser *parser, const xmlNode *n
 }
 
 gboolean
-fwneg_parse_rom(const FwnegDomainParser *parser, const xmlNode *node, FwnegRom *rom,
-                GError **error)
+fwneg_parse_rom(const FwnegDomainParser *parser, const xmlNode *node, FwnegRom *rom, GError **error)
 {
     if (!fwneg_parse_yes_no_attr(parser, node, "enabled", &rom->enabled, error) ||
         !fwneg_parse_on_off_attr(parser, node, "bar", &rom->bar, error))
@@ -119,8 +118,7 @@ fwneg_parse_rom(const FwnegDomainParser *parser, const xmlNode *node, FwnegRom *
 }
 
 gboolean
-fwneg_parse_device_boot(FwnegDomainParser *parser, const xmlNode *node, int *order,
-                        GError **error)
+fwneg_parse_device_boot(FwnegDomainParser *parser, const xmlNode *node, int *order, GError **error)
 {
     g_autofree char *text = fwneg_xml_attr(node, "order");
     if (text == NULL)
@@ -135,11 +133,12 @@ fwneg_parse_device_boot(FwnegDomainParser *parser, const xmlNode *node, int *ord
     }
     const xmlNode *previous = g_hash_table_lookup(parser->boot_orders, GUINT_TO_POINTER(value));
     if (previous != NULL)
-        return fwneg_parse_fail_attr(
-            parser, node, "order", text, error,
-            "boot order %" G_GUINT64_FORMAT " is already used by another device (<%s> at line %ld); "
-            "give each device its own order",
-            value, (const char *)previous->parent->name, xmlGetLineNo(previous));
+        return fwneg_parse_fail_attr(parser, node, "order", text, error,
+                                     "boot order %" G_GUINT64_FORMAT
+                                     " is already used by another device (<%s> at line %ld); "
+                                     "give each device its own order",
+                                     value, (const char *)previous->parent->name,
+                                     xmlGetLineNo(previous));
     g_hash_table_insert(parser->boot_orders, GUINT_TO_POINTER(value), (gpointer)node);
     if (parser->device_boot == NULL)
         parser->device_boot = (xmlNode *)node;
@@ -174,9 +173,9 @@ controller_type_from_string(const char *type)
         const char *name;
         FwnegControllerType type;
     } types[] = {
-        { "pci", FWNEG_CONTROLLER_PCI },   { "scsi", FWNEG_CONTROLLER_SCSI },
-        { "usb", FWNEG_CONTROLLER_USB },   { "sata", FWNEG_CONTROLLER_SATA },
-        { "ide", FWNEG_CONTROLLER_IDE },   { "fdc", FWNEG_CONTROLLER_FDC },
+        {"pci", FWNEG_CONTROLLER_PCI}, {"scsi", FWNEG_CONTROLLER_SCSI},
+        {"usb", FWNEG_CONTROLLER_USB}, {"sata", FWNEG_CONTROLLER_SATA},
+        {"ide", FWNEG_CONTROLLER_IDE}, {"fdc", FWNEG_CONTROLLER_FDC},
     };
     for (gsize i = 0; type != NULL && i < G_N_ELEMENTS(types); i++) {
         if (strcmp(types[i].name, type) == 0)
@@ -191,8 +190,8 @@ parse_controller_target(const FwnegDomainParser *parser, const xmlNode *node,
 {
     return fwneg_parse_uint_attr(parser, node, "chassis", 0, 0, 255, "chassis number",
                                  &controller->chassis, error) &&
-           fwneg_parse_uint_attr(parser, node, "port", 0, 0, 255, "port number",
-                                 &controller->port, error) &&
+           fwneg_parse_uint_attr(parser, node, "port", 0, 0, 255, "port number", &controller->port,
+                                 error) &&
            fwneg_parse_uint_attr(parser, node, "busNr", 0, 0, 255, "bus number",
                                  &controller->bus_nr, error);
 }
@@ -244,7 +243,7 @@ disk_bus_from_target(const char *device, const char *target_dev)
         const char *prefix;
         const char *bus;
     } prefixes[] = {
-        { "hd", "ide" }, { "sd", "scsi" }, { "vd", "virtio" }, { "xvd", "xen" }, { "ubd", "uml" },
+        {"hd", "ide"}, {"sd", "scsi"}, {"vd", "virtio"}, {"xvd", "xen"}, {"ubd", "uml"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(prefixes); i++) {
         if (g_str_has_prefix(target_dev, prefixes[i].prefix))
@@ -256,7 +255,7 @@ disk_bus_from_target(const char *device, const char *target_dev)
 static char *
 disk_source(const xmlNode *node)
 {
-    static const char *const attrs[] = { "file", "dev", "dir", "name", "volume" };
+    static const char *const attrs[] = {"file", "dev", "dir", "name", "volume"};
     for (gsize i = 0; i < G_N_ELEMENTS(attrs); i++) {
         char *value = fwneg_xml_attr(node, attrs[i]);
         if (value != NULL)
@@ -268,7 +267,7 @@ disk_source(const xmlNode *node)
 static gboolean
 parse_disk(FwnegDomainParser *parser, const xmlNode *node, int position, GError **error)
 {
-    static const char *const devices[] = { "disk", "cdrom", "floppy", "lun", NULL };
+    static const char *const devices[] = {"disk", "cdrom", "floppy", "lun", NULL};
     g_autoptr(FwnegDisk) disk = fwneg_disk_new();
     disk->xml_position = position;
     if (!fwneg_parse_choice_attr(parser, node, "device", devices, "disk device", &disk->device,

@@ -15,8 +15,8 @@ G_BEGIN_DECLS
 typedef struct {
     const char *source_name;
     FwnegDomain *domain;
-    xmlNode *os_boot_dev;   /* first <os><boot dev=…>, for the mutual-exclusion check */
-    xmlNode *device_boot;   /* first per-device <boot order=…> */
+    xmlNode *os_boot_dev;    /* first <os><boot dev=…>, for the mutual-exclusion check */
+    xmlNode *device_boot;    /* first per-device <boot order=…> */
     GHashTable *boot_orders; /* order (GUINT_TO_POINTER) → its <boot> element */
 } FwnegDomainParser;
 

@@ -75,8 +75,8 @@ fwneg_printable(const char *value)
 }
 
 static gboolean G_GNUC_PRINTF(6, 0)
-fail_va(const FwnegDomainParser *parser, const xmlNode *node, const char *attr, const char *value,
-        GError **error, const char *format, va_list args)
+    fail_va(const FwnegDomainParser *parser, const xmlNode *node, const char *attr,
+            const char *value, GError **error, const char *format, va_list args)
 {
     g_autofree char *what = g_strdup_vprintf(format, args);
     g_autofree char *element = NULL;
@@ -140,11 +140,10 @@ describe_range(int base, guint64 min, guint64 max)
     if (max >= G_MAXINT)
         return g_strdup(min == 0 ? "a non-negative integer" : "a positive integer");
     if (base == 0 || base == 16)
-        return g_strdup_printf("%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " (0x%" G_GINT64_MODIFIER
-                               "x), decimal or 0x-prefixed hexadecimal",
+        return g_strdup_printf("%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                               " (0x%" G_GINT64_MODIFIER "x), decimal or 0x-prefixed hexadecimal",
                                min, max, max);
-    return g_strdup_printf("an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, min,
-                           max);
+    return g_strdup_printf("an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, min, max);
 }
 
 gboolean

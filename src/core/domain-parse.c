@@ -24,13 +24,12 @@
  * `virsh -c test:///default define`, plus loongarch64 which later libvirt
  * releases know and fwneg can plan for. */
 static const char *const libvirt_arches[] = {
-    "alpha",   "armv6l",   "armv7l",    "armv7b",    "aarch64",      "cris",
-    "i686",    "ia64",     "lm32",      "m68k",      "microblaze",   "microblazeel",
-    "mips",    "mipsel",   "mips64",    "mips64el",  "openrisc",     "parisc",
-    "parisc64", "ppc",     "ppcle",     "ppc64",     "ppc64le",      "ppcemb",
-    "riscv32", "riscv64",  "s390",      "s390x",     "sh4",          "sh4eb",
-    "sparc",   "sparc64",  "unicore32", "x86_64",    "xtensa",       "xtensaeb",
-    "loongarch64", NULL,
+    "alpha",    "armv6l",      "armv7l",   "armv7b",     "aarch64",      "cris",   "i686",
+    "ia64",     "lm32",        "m68k",     "microblaze", "microblazeel", "mips",   "mipsel",
+    "mips64",   "mips64el",    "openrisc", "parisc",     "parisc64",     "ppc",    "ppcle",
+    "ppc64",    "ppc64le",     "ppcemb",   "riscv32",    "riscv64",      "s390",   "s390x",
+    "sh4",      "sh4eb",       "sparc",    "sparc64",    "unicore32",    "x86_64", "xtensa",
+    "xtensaeb", "loongarch64", NULL,
 };
 
 static void
@@ -54,8 +53,7 @@ parse_os_type(FwnegDomainParser *parser, const xmlNode *node, GError **error)
         g_autofree char *known = g_strjoinv(", ", (char **)libvirt_arches);
         g_autofree char *shown = fwneg_printable(arch);
         return fwneg_parse_fail_attr(parser, node, "arch", arch, error,
-                                     "unknown architecture '%s' (libvirt knows: %s)", shown,
-                                     known);
+                                     "unknown architecture '%s' (libvirt knows: %s)", shown, known);
     }
     g_free(domain->arch);
     domain->arch = g_steal_pointer(&arch); /* absent: the planner uses the host's */
@@ -65,7 +63,7 @@ parse_os_type(FwnegDomainParser *parser, const xmlNode *node, GError **error)
 static gboolean
 parse_os_firmware_features(FwnegDomainParser *parser, const xmlNode *node, GError **error)
 {
-    static const char *const names[] = { "enrolled-keys", "secure-boot", NULL };
+    static const char *const names[] = {"enrolled-keys", "secure-boot", NULL};
     for (xmlNode *child = xmlFirstElementChild((xmlNode *)node); child != NULL;
          child = xmlNextElementSibling(child)) {
         if (!fwneg_xml_is(child, "feature"))
@@ -95,16 +93,16 @@ parse_os_firmware_features(FwnegDomainParser *parser, const xmlNode *node, GErro
 static gboolean
 parse_loader(FwnegDomainParser *parser, const xmlNode *node, GError **error)
 {
-    static const char *const types[] = { "rom", "pflash", NULL };
-    static const char *const formats[] = { "raw", "qcow2", NULL };
+    static const char *const types[] = {"rom", "pflash", NULL};
+    static const char *const formats[] = {"raw", "qcow2", NULL};
     FwnegLoader *loader = &parser->domain->loader;
     if (!fwneg_parse_yes_no_attr(parser, node, "readonly", &loader->readonly, error) ||
         !fwneg_parse_yes_no_attr(parser, node, "secure", &loader->secure, error) ||
         !fwneg_parse_yes_no_attr(parser, node, "stateless", &loader->stateless, error) ||
         !fwneg_parse_choice_attr(parser, node, "type", types, "loader type", &loader->type,
                                  error) ||
-        !fwneg_parse_choice_attr(parser, node, "format", formats, "loader format",
-                                 &loader->format, error))
+        !fwneg_parse_choice_attr(parser, node, "format", formats, "loader format", &loader->format,
+                                 error))
         return FALSE;
     g_free(loader->path);
     loader->path = fwneg_xml_text(node);
@@ -128,7 +126,7 @@ parse_nvram(FwnegDomainParser *parser, const xmlNode *node)
     nvram->path = NULL;
     xmlNode *source = fwneg_xml_child(node, "source");
     if (source != NULL) {
-        static const char *const attrs[] = { "file", "dev", "name" };
+        static const char *const attrs[] = {"file", "dev", "name"};
         for (gsize i = 0; i < G_N_ELEMENTS(attrs) && nvram->path == NULL; i++)
             nvram->path = fwneg_xml_attr(source, attrs[i]);
     } else {
@@ -139,7 +137,7 @@ parse_nvram(FwnegDomainParser *parser, const xmlNode *node)
 static gboolean
 parse_os_boot(FwnegDomainParser *parser, const xmlNode *node, GError **error)
 {
-    static const char *const devs[] = { "fd", "hd", "cdrom", "network", NULL };
+    static const char *const devs[] = {"fd", "hd", "cdrom", "network", NULL};
     g_autofree char *dev = NULL;
     if (!fwneg_parse_choice_attr(parser, node, "dev", devs, "boot device", &dev, error))
         return FALSE;
@@ -158,9 +156,8 @@ parse_bootmenu(FwnegDomainParser *parser, const xmlNode *node, GError **error)
     /* libvirt: "invalid value for boot menu timeout, must be in range [0,65535]" */
     return fwneg_parse_yes_no_attr(parser, node, "enable", &parser->domain->bootmenu_enable,
                                    error) &&
-           fwneg_parse_uint_attr(parser, node, "timeout", 10, 0, 65535,
-                                 "boot menu timeout (ms)", &parser->domain->bootmenu_timeout,
-                                 error);
+           fwneg_parse_uint_attr(parser, node, "timeout", 10, 0, 65535, "boot menu timeout (ms)",
+                                 &parser->domain->bootmenu_timeout, error);
 }
 
 static void
@@ -183,8 +180,7 @@ parse_os(FwnegDomainParser *parser, const xmlNode *node, GError **error)
         } else {
             g_autofree char *shown = fwneg_printable(firmware);
             return fwneg_parse_fail_attr(parser, node, "firmware", firmware, error,
-                                         "unknown firmware '%s' (expected 'bios' or 'efi')",
-                                         shown);
+                                         "unknown firmware '%s' (expected 'bios' or 'efi')", shown);
         }
     }
 
@@ -244,12 +240,12 @@ parse_pm(FwnegDomainParser *parser, const xmlNode *node, GError **error)
     for (xmlNode *child = xmlFirstElementChild((xmlNode *)node); child != NULL;
          child = xmlNextElementSibling(child)) {
         if (fwneg_xml_is(child, "suspend-to-mem")) {
-            if (!fwneg_parse_yes_no_attr(parser, child, "enabled",
-                                         &parser->domain->suspend_to_mem, error))
+            if (!fwneg_parse_yes_no_attr(parser, child, "enabled", &parser->domain->suspend_to_mem,
+                                         error))
                 return FALSE;
         } else if (fwneg_xml_is(child, "suspend-to-disk")) {
-            if (!fwneg_parse_yes_no_attr(parser, child, "enabled",
-                                         &parser->domain->suspend_to_disk, error))
+            if (!fwneg_parse_yes_no_attr(parser, child, "enabled", &parser->domain->suspend_to_disk,
+                                         error))
                 return FALSE;
         }
     }

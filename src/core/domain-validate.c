@@ -32,8 +32,7 @@ refuse(GError **error, const FwnegDomain *domain, const char *where, const char 
     va_end(args);
     g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                 "%s: %s: libvirt 9.0 refuses to define this domain: \"%s\"; %s",
-                domain->source_name ? domain->source_name : "domain", where, libvirt_message,
-                hint);
+                domain->source_name ? domain->source_name : "domain", where, libvirt_message, hint);
     return FALSE;
 }
 
@@ -88,7 +87,8 @@ effective_loader_type(const FwnegDomain *domain)
 static gboolean
 check_firmware_features(const FwnegDomain *domain, GError **error)
 {
-    if (domain->fw_enrolled_keys == FWNEG_TRISTATE_YES && domain->fw_secure_boot == FWNEG_TRISTATE_NO)
+    if (domain->fw_enrolled_keys == FWNEG_TRISTATE_YES &&
+        domain->fw_secure_boot == FWNEG_TRISTATE_NO)
         return refuse(error, domain, "<os><firmware><feature name='enrolled-keys' enabled='yes'>",
                       "firmware feature 'enrolled-keys' cannot be enabled when firmware feature "
                       "'secure-boot' is disabled",
@@ -123,8 +123,7 @@ check_secure_loader(const FwnegDomain *domain, const char *machine, GError **err
                       "use a q35 machine type (machine '%s' is not one) or remove secure='yes'",
                       machine ? machine : "");
     if (g_strcmp0(domain->arch, "x86_64") != 0)
-        return refuse(error, domain, where,
-                      "Secure boot is supported for x86_64 architecture only",
+        return refuse(error, domain, where, "Secure boot is supported for x86_64 architecture only",
                       "use arch='x86_64' (not '%s') or remove secure='yes'",
                       domain->arch ? domain->arch : "");
     /* With autoselection libvirt turns SMM on itself (qemuFirmwareEnableFeatures). */
@@ -143,8 +142,9 @@ check_autoselection_loader(const FwnegDomain *domain, GError **error)
     if (!has_loader_definition(domain))
         return TRUE;
     if (loader->readonly != FWNEG_TRISTATE_ABSENT) {
-        g_autofree char *where = g_strdup_printf("<os firmware='%s'><loader readonly='%s'>", firmware,
-                                                 fwneg_tristate_to_string(loader->readonly));
+        g_autofree char *where =
+            g_strdup_printf("<os firmware='%s'><loader readonly='%s'>", firmware,
+                            fwneg_tristate_to_string(loader->readonly));
         return refuse(error, domain, where,
                       "loader attribute 'readonly' cannot be specified when firmware "
                       "autoselection is enabled",
@@ -169,8 +169,8 @@ check_autoselection_loader(const FwnegDomain *domain, GError **error)
                       "%s", hint);
     }
     if (domain->nvram.template != NULL) {
-        g_autofree char *where = g_strdup_printf("<os firmware='%s'><nvram template='%s'>", firmware,
-                                                 domain->nvram.template);
+        g_autofree char *where = g_strdup_printf("<os firmware='%s'><nvram template='%s'>",
+                                                 firmware, domain->nvram.template);
         return refuse(error, domain, where,
                       "nvram attribute 'template' cannot be specified when firmware autoselection "
                       "is enabled",
@@ -179,7 +179,8 @@ check_autoselection_loader(const FwnegDomain *domain, GError **error)
     }
     /* libvirt accepts secure='yes' for compatibility (it then wants an SMM build). */
     if (loader->secure == FWNEG_TRISTATE_NO) {
-        g_autofree char *where = g_strdup_printf("<os firmware='%s'><loader secure='no'>", firmware);
+        g_autofree char *where =
+            g_strdup_printf("<os firmware='%s'><loader secure='no'>", firmware);
         return refuse(error, domain, where,
                       "loader attribute 'secure' cannot be specified when firmware autoselection "
                       "is enabled",
@@ -206,7 +207,8 @@ check_manual_loader(const FwnegDomain *domain, GError **error)
                       "autoselection is disabled",
                       "add firmware='efi' to <os>, or remove <firmware> from <os>");
     if (has_loader_definition(domain) && domain->loader.path == NULL)
-        return refuse(error, domain, domain->nvram.present ? "<os><loader>/<nvram>" : "<os><loader>",
+        return refuse(error, domain,
+                      domain->nvram.present ? "<os><loader>/<nvram>" : "<os><loader>",
                       "no loader path specified and firmware auto selection disabled",
                       "give the firmware path as the text of <loader>, or set <os firmware='efi'> "
                       "and drop <loader>");
@@ -248,7 +250,7 @@ fwneg_domain_validate_libvirt(const FwnegDomain *domain, const char *canonical_m
     g_return_val_if_fail(domain != NULL, FALSE);
 
     if (!check_firmware_features(domain, error) || /* post-parse */
-        !check_acpi(domain, error) ||                /* QEMU driver validation */
+        !check_acpi(domain, error) ||              /* QEMU driver validation */
         !check_secure_loader(domain, canonical_machine, error))
         return FALSE;
 

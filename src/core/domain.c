@@ -209,9 +209,9 @@ static const struct {
     const char *libvirt_arch;
     const char *qemu_target;
 } arch_targets[] = {
-    { "x86_64", "x86_64" },   { "i686", "i386" },         { "aarch64", "aarch64" },
-    { "armv7l", "arm" },      { "riscv64", "riscv64" },   { "loongarch64", "loongarch64" },
-    { "ppc64", "ppc64" },     { "ppc64le", "ppc64" },     { "s390x", "s390x" },
+    {"x86_64", "x86_64"}, {"i686", "i386"},       {"aarch64", "aarch64"},
+    {"armv7l", "arm"},    {"riscv64", "riscv64"}, {"loongarch64", "loongarch64"},
+    {"ppc64", "ppc64"},   {"ppc64le", "ppc64"},   {"s390x", "s390x"},
 };
 
 const char *

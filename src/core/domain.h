@@ -98,7 +98,7 @@ typedef struct {
 } FwnegInterface;
 
 typedef struct {
-    char *type; /* pci | usb | scsi | … (mode='subsystem') */
+    char *type;          /* pci | usb | scsi | … (mode='subsystem') */
     FwnegAddress source; /* host address for PCI */
     char *alias;
     int boot_order;
@@ -116,8 +116,8 @@ typedef struct {
 } FwnegVideo;
 
 typedef struct {
-    char *path;  /* text of <loader>, or NULL */
-    char *type;  /* rom | pflash | NULL */
+    char *path; /* text of <loader>, or NULL */
+    char *type; /* rom | pflash | NULL */
     FwnegTristate readonly;
     FwnegTristate secure;
     FwnegTristate stateless;

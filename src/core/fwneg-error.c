@@ -1,6 +1,6 @@
 #include "fwneg-error.h"
 
-G_DEFINE_QUARK(fwneg-error-quark, fwneg_error)
+G_DEFINE_QUARK(fwneg - error - quark, fwneg_error)
 
 int
 fwneg_error_exit_status(const GError *error)

@@ -89,11 +89,9 @@ fwneg_options_firmware_dirs(const FwnegOptions *options)
     if (options->firmware_dirs != NULL)
         return copy_paths(options->firmware_dirs);
 
-    GPtrArray *dirs =
-        paths_from_table(default_firmware_dirs, G_N_ELEMENTS(default_firmware_dirs));
+    GPtrArray *dirs = paths_from_table(default_firmware_dirs, G_N_ELEMENTS(default_firmware_dirs));
     if (options->xdg_config_home != NULL && options->xdg_config_home[0] != '\0')
-        g_ptr_array_add(dirs, g_build_filename(options->xdg_config_home, "qemu", "firmware",
-                                               NULL));
+        g_ptr_array_add(dirs, g_build_filename(options->xdg_config_home, "qemu", "firmware", NULL));
     return dirs;
 }
 
@@ -102,8 +100,7 @@ fwneg_options_qemu_firmware_path(const FwnegOptions *options)
 {
     if (options->qemu_firmware_path != NULL)
         return copy_paths(options->qemu_firmware_path);
-    return paths_from_table(default_qemu_firmware_path,
-                            G_N_ELEMENTS(default_qemu_firmware_path));
+    return paths_from_table(default_qemu_firmware_path, G_N_ELEMENTS(default_qemu_firmware_path));
 }
 
 GPtrArray *
@@ -230,8 +227,8 @@ read_config(const char *path, gboolean must_exist, GKeyFile *keyfile, gboolean *
     if (!g_file_get_contents(path, &data, &len, &local_error)) {
         if (!must_exist && g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             return TRUE;
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "cannot read config file: %s", local_error->message);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "cannot read config file: %s",
+                    local_error->message);
         return FALSE;
     }
     if (len > CONFIG_MAX_BYTES) {
@@ -269,8 +266,7 @@ apply_path_list(GKeyFile *keyfile, const char *path, const char *key, GPtrArray 
 
     g_autoptr(GError) local_error = NULL;
     gsize n = 0;
-    g_auto(GStrv) values =
-        g_key_file_get_string_list(keyfile, CONFIG_GROUP, key, &n, &local_error);
+    g_auto(GStrv) values = g_key_file_get_string_list(keyfile, CONFIG_GROUP, key, &n, &local_error);
     if (values == NULL && local_error != NULL) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: [" CONFIG_GROUP "] %s: %s",
                     path, key, local_error->message);
@@ -291,8 +287,8 @@ apply_path_list(GKeyFile *keyfile, const char *path, const char *key, GPtrArray 
 
 /* Fill *@slot from a string key unless the command line already set it. */
 static gboolean
-apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_path,
-             char **slot, GError **error)
+apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_path, char **slot,
+             GError **error)
 {
     if (*slot != NULL || !g_key_file_has_key(keyfile, CONFIG_GROUP, key, NULL))
         return TRUE;
@@ -307,8 +303,8 @@ apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_p
     g_strstrip(value);
     if (value[0] == '\0') {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s: [" CONFIG_GROUP "] %s is empty; remove the key to use the default",
-                    path, key);
+                    "%s: [" CONFIG_GROUP "] %s is empty; remove the key to use the default", path,
+                    key);
         return FALSE;
     }
     if (is_path && !check_absolute(path, key, value, error))
@@ -318,8 +314,16 @@ apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_p
 }
 
 static const char *const known_keys[] = {
-    "firmware-dirs", "rom-dirs", "rom-policy", "state-dir", "qemu", "qemu-firmware-path",
-    "legacy-nvram", "rom-sets-dir", "uefi-virtio-net-without-rom", NULL,
+    "firmware-dirs",
+    "rom-dirs",
+    "rom-policy",
+    "state-dir",
+    "qemu",
+    "qemu-firmware-path",
+    "legacy-nvram",
+    "rom-sets-dir",
+    "uefi-virtio-net-without-rom",
+    NULL,
 };
 
 /* legacy-nvram: like qemu.conf's nvram (virFirmwareParse), each item is exactly
@@ -353,8 +357,7 @@ apply_ovmf_group(GKeyFile *keyfile, const char *path, FwnegOptions *options, GEr
 {
     if (options->ovmf_settings != NULL || !g_key_file_has_group(keyfile, "ovmf"))
         return TRUE;
-    g_autoptr(GHashTable) settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                           g_free);
+    g_autoptr(GHashTable) settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_auto(GStrv) keys = g_key_file_get_keys(keyfile, "ovmf", NULL, NULL);
     for (char **key = keys; key != NULL && *key != NULL; key++) {
         g_autoptr(GError) local_error = NULL;
@@ -424,7 +427,8 @@ fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must
                                                 "uefi-virtio-net-without-rom", &bool_error);
         if (bool_error != NULL) {
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                        "%s: [" CONFIG_GROUP "] uefi-virtio-net-without-rom: %s (use true or false)",
+                        "%s: [" CONFIG_GROUP
+                        "] uefi-virtio-net-without-rom: %s (use true or false)",
                         path, bool_error->message);
             return FALSE;
         }
@@ -433,8 +437,7 @@ fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must
 
     /* The command line's value is the front end's to check. */
     if (policy_from_file && options->rom_policy != NULL &&
-        strcmp(options->rom_policy, "default") != 0 &&
-        strcmp(options->rom_policy, "qemu") != 0) {
+        strcmp(options->rom_policy, "default") != 0 && strcmp(options->rom_policy, "qemu") != 0) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                     "%s: [" CONFIG_GROUP "] rom-policy: unknown policy '%s' (known: default, "
                     "qemu)",

@@ -8,21 +8,21 @@
 
 G_BEGIN_DECLS
 
-#define FWNEG_DEFAULT_STATE_DIR "/var/lib/fwneg"
+#define FWNEG_DEFAULT_STATE_DIR   "/var/lib/fwneg"
 #define FWNEG_DEFAULT_CONFIG_FILE "/etc/fwneg/fwneg.conf"
 
 typedef struct {
-    GPtrArray *firmware_dirs; /* char*, lowest priority first; NULL = defaults */
-    GPtrArray *rom_dirs;      /* char*; NULL = defaults */
-    GPtrArray *qemu_firmware_path; /* dirs QEMU searches for -bios etc.; NULL = Debian's */
-    char *rom_policy;         /* "default" | "qemu" */
-    char *state_dir;          /* NULL = FWNEG_DEFAULT_STATE_DIR */
-    char *qemu;               /* emulator to probe; NULL = from the domain / arch */
-    char *canonical_machine;  /* skip probing: use this canonical machine */
-    char *sysroot;            /* resolve host paths inside this dir; NULL = "/" */
-    char *xdg_config_home;    /* for $XDG_CONFIG_HOME/qemu/firmware; NULL = skip */
-    gboolean no_cache;        /* do not read or write the probe cache */
-    char *rom_sets_dir;       /* ROM sets (rom-*.json); NULL = DATA_DIR/firmware.d */
+    GPtrArray *firmware_dirs;             /* char*, lowest priority first; NULL = defaults */
+    GPtrArray *rom_dirs;                  /* char*; NULL = defaults */
+    GPtrArray *qemu_firmware_path;        /* dirs QEMU searches for -bios etc.; NULL = Debian's */
+    char *rom_policy;                     /* "default" | "qemu" */
+    char *state_dir;                      /* NULL = FWNEG_DEFAULT_STATE_DIR */
+    char *qemu;                           /* emulator to probe; NULL = from the domain / arch */
+    char *canonical_machine;              /* skip probing: use this canonical machine */
+    char *sysroot;                        /* resolve host paths inside this dir; NULL = "/" */
+    char *xdg_config_home;                /* for $XDG_CONFIG_HOME/qemu/firmware; NULL = skip */
+    gboolean no_cache;                    /* do not read or write the probe cache */
+    char *rom_sets_dir;                   /* ROM sets (rom-*.json); NULL = DATA_DIR/firmware.d */
     gboolean uefi_virtio_net_without_rom; /* default policy: virtio-net on UEFI gets no ROM */
     /* libvirt's qemu.conf `nvram` list: "LOADER:VARS" pairs consulted when a
      * <loader> has no descriptor and no NVRAM template; NULL = libvirt 9.0's

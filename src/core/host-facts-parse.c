@@ -17,7 +17,7 @@
 /* Bounds each version component so "99999999999.1" cannot overflow an int. */
 #define MAX_VERSION_COMPONENT 999999
 
-#define VERSION_PREFIX "QEMU emulator version "
+#define VERSION_PREFIX      "QEMU emulator version "
 #define MACHINE_HELP_HEADER "Supported machines are:"
 
 void
@@ -69,8 +69,7 @@ fwneg_parse_dotted_version(const char *text, int *major, int *minor, int *micro)
     if (n < 2 || n > 3)
         return FALSE;
     for (guint i = 0; i < n; i++) {
-        if (!g_ascii_string_to_unsigned(parts[i], 10, 0, MAX_VERSION_COMPONENT, &values[i],
-                                        NULL))
+        if (!g_ascii_string_to_unsigned(parts[i], 10, 0, MAX_VERSION_COMPONENT, &values[i], NULL))
             return FALSE;
     }
     *major = (int)values[0];
@@ -158,7 +157,8 @@ strip_alias_marker(char *text)
     char *open = g_strrstr(text, opener);
     if (open == NULL)
         return NULL;
-    char *target = g_strndup(open + strlen(opener), (gsize)(text + len - 1 - (open + strlen(opener))));
+    char *target =
+        g_strndup(open + strlen(opener), (gsize)(text + len - 1 - (open + strlen(opener))));
     *open = '\0';
     g_strchomp(text);
     return target;
@@ -197,8 +197,8 @@ parse_machine_line(const char *line, guint line_number, GError **error)
         }
         if (strcmp(alias_of, name) == 0) {
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                        "-machine help: line %u: '%s' is listed as an alias of itself",
-                        line_number, name);
+                        "-machine help: line %u: '%s' is listed as an alias of itself", line_number,
+                        name);
             return NULL;
         }
     }
@@ -247,8 +247,8 @@ check_machine_list(GPtrArray *machines, GError **error)
         if (info->is_default) {
             if (default_name != NULL) {
                 g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                            "-machine help: both '%s' and '%s' are marked (default)",
-                            default_name, info->name);
+                            "-machine help: both '%s' and '%s' are marked (default)", default_name,
+                            info->name);
                 return FALSE;
             }
             default_name = info->name;

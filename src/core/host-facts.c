@@ -79,13 +79,12 @@ run_emulator(const char *emulator, const char *const *args, const char *what, gu
     g_ptr_array_add(argv, NULL);
 
     g_autoptr(GError) spawn_error = NULL;
-    g_autoptr(GSubprocess) process =
-        g_subprocess_newv((const char *const *)argv->pdata,
-                          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                          &spawn_error);
+    g_autoptr(GSubprocess) process = g_subprocess_newv(
+        (const char *const *)argv->pdata,
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &spawn_error);
     if (process == NULL) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST, "cannot run %s %s: %s", emulator,
-                    what, spawn_error->message);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST, "cannot run %s %s: %s", emulator, what,
+                    spawn_error->message);
         return NULL;
     }
 
@@ -127,7 +126,8 @@ run_emulator(const char *emulator, const char *const *args, const char *what, gu
     if (!g_subprocess_get_successful(process)) {
         g_autofree char *reason = NULL;
         if (g_subprocess_get_if_exited(process))
-            reason = g_strdup_printf("exited with status %d", g_subprocess_get_exit_status(process));
+            reason =
+                g_strdup_printf("exited with status %d", g_subprocess_get_exit_status(process));
         else
             reason = g_strdup_printf("was killed by signal %d", g_subprocess_get_term_sig(process));
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST, "%s %s %s%s%s", emulator, what, reason,
@@ -147,7 +147,7 @@ package_for_emulator(const char *emulator)
         const char *prefix;
         const char *package;
     } packages[] = {
-        {"qemu-system-x86_64", "qemu-system-x86"}, {"qemu-system-i386", "qemu-system-x86"},
+        {"qemu-system-x86_64", "qemu-system-x86"},  {"qemu-system-i386", "qemu-system-x86"},
         {"qemu-system-aarch64", "qemu-system-arm"}, {"qemu-system-arm", "qemu-system-arm"},
         {"qemu-system-ppc", "qemu-system-ppc"},     {"qemu-system-mips", "qemu-system-mips"},
         {"qemu-system-sparc", "qemu-system-sparc"},
@@ -310,8 +310,8 @@ cache_load(const char *cache_path, const char *emulator, const struct stat *st)
     if (g_strcmp0(json_string_member(root, "format"), CACHE_FORMAT) == 0 &&
         g_strcmp0(json_string_member(root, "path"), emulator) == 0 &&
         json_int64_member(root, "size", &size) && size == (gint64)st->st_size &&
-        json_int64_member(root, "mtime-ns", &mtime) && mtime == mtime_ns(st) &&
-        version != NULL && fwneg_parse_dotted_version(version, &major, &minor, &micro) &&
+        json_int64_member(root, "mtime-ns", &mtime) && mtime == mtime_ns(st) && version != NULL &&
+        fwneg_parse_dotted_version(version, &major, &minor, &micro) &&
         json_object_object_get_ex(root, "machines", &machines)) {
         facts = g_new0(FwnegHostFacts, 1);
         facts->emulator = g_strdup(emulator);
@@ -613,8 +613,7 @@ fwneg_host_facts_canonicalize(const FwnegHostFacts *facts, const char *machine, 
     g_autofree char *emulator = describe_emulator(facts);
     g_autofree char *known = describe_known_machines(facts);
     g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                "machine type '%.80s' is not supported %s; known: %s", machine, emulator,
-                known);
+                "machine type '%.80s' is not supported %s; known: %s", machine, emulator, known);
     return NULL;
 }
 
@@ -633,10 +632,10 @@ fwneg_default_emulator_for_arch(const char *libvirt_arch)
         {"ppc64le", "ppc64"},
     };
     static const char *const same[] = {
-        "x86_64", "aarch64",  "alpha",   "cris",     "loongarch64", "m68k",   "microblaze",
-        "microblazeel", "mips", "mipsel", "mips64", "mips64el", "ppc", "ppc64",
-        "riscv32", "riscv64", "s390x",   "sh4",      "sh4eb",       "sparc",  "sparc64",
-        "xtensa", "xtensaeb", NULL,
+        "x86_64",     "aarch64",      "alpha",   "cris",    "loongarch64", "m68k",
+        "microblaze", "microblazeel", "mips",    "mipsel",  "mips64",      "mips64el",
+        "ppc",        "ppc64",        "riscv32", "riscv64", "s390x",       "sh4",
+        "sh4eb",      "sparc",        "sparc64", "xtensa",  "xtensaeb",    NULL,
     };
     if (libvirt_arch == NULL)
         return NULL;

@@ -8,10 +8,10 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    char *name;        /* pc-q35-7.2, q35, virt-7.2, virt, … */
-    char *alias_of;    /* canonical name when this entry is an alias, else NULL */
+    char *name;     /* pc-q35-7.2, q35, virt-7.2, virt, … */
+    char *alias_of; /* canonical name when this entry is an alias, else NULL */
     gboolean is_default;
-    char *description; /* text after the name, without QEMU's "(…)" markers */
+    char *description;      /* text after the name, without QEMU's "(…)" markers */
     gboolean is_deprecated; /* QEMU marked it "(deprecated)" */
 } FwnegMachineInfo;
 
@@ -22,8 +22,8 @@ void fwneg_machine_info_free(FwnegMachineInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegMachineInfo, fwneg_machine_info_free)
 
 typedef struct {
-    char *emulator;     /* path of the probed binary, or NULL when given by the user */
-    char *version;      /* "7.2.22" */
+    char *emulator; /* path of the probed binary, or NULL when given by the user */
+    char *version;  /* "7.2.22" */
     int version_major, version_minor, version_micro;
     GPtrArray *machines; /* FwnegMachineInfo*, in the order QEMU lists them */
 } FwnegHostFacts;
@@ -46,8 +46,7 @@ gboolean fwneg_parse_dotted_version(const char *text, int *major, int *minor, in
  * When @cache_dir is not NULL the result is cached there as JSON keyed by the binary's
  * path, size and mtime, and a fresh cache entry is used without running the binary.
  * A missing or non-executable emulator is FWNEG_ERROR_HOST naming the path. */
-FwnegHostFacts *fwneg_host_facts_probe(const char *emulator, const char *cache_dir,
-                                       GError **error);
+FwnegHostFacts *fwneg_host_facts_probe(const char *emulator, const char *cache_dir, GError **error);
 /* Default time each emulator run may take before it is killed. */
 #define FWNEG_HOST_FACTS_PROBE_TIMEOUT_MS 5000
 /* fwneg_host_facts_probe() with a chosen timeout per emulator run (tests). */

@@ -46,19 +46,19 @@ fwneg_plan_data_load(const FwnegOptions *options)
     /* Both stages read without a sysroot (fwneg's own data, not the host's). */
     g_autoptr(GPtrArray) feature_names = list_directory(data->feature_dir);
     if (strcmp(data->rom_sets_dir, data->feature_dir) == 0) {
-        data->rom_sets = feature_names != NULL
-                             ? fwneg_rom_sets_load_names(data->rom_sets_dir, data->rom_sets_dir,
-                                                         feature_names, data->rom_set_warnings)
-                             : fwneg_rom_sets_load(data->rom_sets_dir, NULL,
-                                                   data->rom_set_warnings);
+        data->rom_sets =
+            feature_names != NULL
+                ? fwneg_rom_sets_load_names(data->rom_sets_dir, data->rom_sets_dir, feature_names,
+                                            data->rom_set_warnings)
+                : fwneg_rom_sets_load(data->rom_sets_dir, NULL, data->rom_set_warnings);
     } else {
         data->rom_sets = fwneg_rom_sets_load(data->rom_sets_dir, NULL, data->rom_set_warnings);
     }
 
     /* An unlistable feature dir: let the loader say why, in its own words. */
-    data->features = feature_names != NULL
-                         ? fwneg_feature_data_load_names(data->feature_dir, feature_names,
-                                                         &data->features_error)
-                         : fwneg_feature_data_load_dir(data->feature_dir, &data->features_error);
+    data->features =
+        feature_names != NULL
+            ? fwneg_feature_data_load_names(data->feature_dir, feature_names, &data->features_error)
+            : fwneg_feature_data_load_dir(data->feature_dir, &data->features_error);
     return g_steal_pointer(&data);
 }

@@ -10,12 +10,14 @@
 
 #include <json-c/json.h>
 
-static json_object *json_string_or_null(const char *s)
+static json_object *
+json_string_or_null(const char *s)
 {
     return s ? json_object_new_string(s) : NULL;
 }
 
-static json_object *json_string_array(GPtrArray *strings)
+static json_object *
+json_string_array(GPtrArray *strings)
 {
     json_object *array = json_object_new_array();
 
@@ -24,7 +26,8 @@ static json_object *json_string_array(GPtrArray *strings)
     return array;
 }
 
-static json_object *domain_to_json(const FwnegPlan *plan)
+static json_object *
+domain_to_json(const FwnegPlan *plan)
 {
     json_object *o = json_object_new_object();
 
@@ -36,7 +39,8 @@ static json_object *domain_to_json(const FwnegPlan *plan)
     return o;
 }
 
-static json_object *rejected_to_json(GPtrArray *rejected)
+static json_object *
+rejected_to_json(GPtrArray *rejected)
 {
     json_object *array = json_object_new_array();
 
@@ -51,10 +55,11 @@ static json_object *rejected_to_json(GPtrArray *rejected)
     return array;
 }
 
-static json_object *firmware_to_json(const FwnegPlan *plan)
+static json_object *
+firmware_to_json(const FwnegPlan *plan)
 {
     /* A plan without a firmware choice still has the documented shape. */
-    static const FwnegFirmwareChoice none = { 0 };
+    static const FwnegFirmwareChoice none = {0};
     const FwnegFirmwareChoice *fw = plan->firmware ? plan->firmware : &none;
     json_object *o = json_object_new_object();
 
@@ -75,7 +80,8 @@ static json_object *firmware_to_json(const FwnegPlan *plan)
     return o;
 }
 
-static json_object *roms_to_json(GPtrArray *roms)
+static json_object *
+roms_to_json(GPtrArray *roms)
 {
     json_object *array = json_object_new_array();
 
@@ -88,10 +94,9 @@ static json_object *roms_to_json(GPtrArray *roms)
         json_object_object_add(o, "ramblock", json_string_or_null(rom->ramblock));
         json_object_object_add(o, "file", json_string_or_null(rom->file));
         /* No file means no size to report, not a size of 0. */
-        json_object_object_add(o, "file-size",
-                               rom->file && rom->file_size >= 0
-                                   ? json_object_new_int64(rom->file_size)
-                                   : NULL);
+        json_object_object_add(
+            o, "file-size",
+            rom->file && rom->file_size >= 0 ? json_object_new_int64(rom->file_size) : NULL);
         json_object_object_add(o, "size", json_object_new_int64(rom->size));
         json_object_object_add(o, "sha256", json_string_or_null(rom->sha256));
         json_object_object_add(o, "rombar", json_object_new_boolean(rom->rombar));
@@ -105,7 +110,8 @@ static json_object *roms_to_json(GPtrArray *roms)
     return array;
 }
 
-static char *bytes_to_hex(GBytes *data)
+static char *
+bytes_to_hex(GBytes *data)
 {
     gsize len = 0;
     const guint8 *p = data ? g_bytes_get_data(data, &len) : NULL;
@@ -116,7 +122,8 @@ static char *bytes_to_hex(GBytes *data)
     return g_string_free(hex, FALSE);
 }
 
-static json_object *fw_cfg_to_json(GPtrArray *fw_cfg)
+static json_object *
+fw_cfg_to_json(GPtrArray *fw_cfg)
 {
     json_object *array = json_object_new_array();
 
@@ -133,7 +140,8 @@ static json_object *fw_cfg_to_json(GPtrArray *fw_cfg)
     return array;
 }
 
-static json_object *fdt_to_json(const FwnegPlan *plan)
+static json_object *
+fdt_to_json(const FwnegPlan *plan)
 {
     json_object *o;
 
@@ -145,7 +153,8 @@ static json_object *fdt_to_json(const FwnegPlan *plan)
     return o;
 }
 
-char *fwneg_plan_to_json(const FwnegPlan *plan)
+char *
+fwneg_plan_to_json(const FwnegPlan *plan)
 {
     json_object *root = json_object_new_object();
     char *out;

@@ -24,7 +24,8 @@
 #include <string.h>
 
 /* Characters that never need quoting in a POSIX shell word. */
-static gboolean shell_word_is_safe(const char *word)
+static gboolean
+shell_word_is_safe(const char *word)
 {
     if (!*word)
         return FALSE;
@@ -34,11 +35,13 @@ static gboolean shell_word_is_safe(const char *word)
     return TRUE;
 }
 
-static void add_option(GString *out, const char *option, const char *value)
+static void
+add_option(GString *out, const char *option, const char *value)
 {
     g_string_append(out, option);
     if (value) {
-        g_autofree char *quoted = shell_word_is_safe(value) ? g_strdup(value) : g_shell_quote(value);
+        g_autofree char *quoted =
+            shell_word_is_safe(value) ? g_strdup(value) : g_shell_quote(value);
 
         g_string_append_c(out, ' ');
         g_string_append(out, quoted);
@@ -47,8 +50,9 @@ static void add_option(GString *out, const char *option, const char *value)
 }
 
 /* libvirt formats blockdev JSON compactly, keys in this order. */
-static void add_pflash_blockdevs(GString *out, guint unit, const char *filename,
-                                 const char *format, gboolean read_only)
+static void
+add_pflash_blockdevs(GString *out, guint unit, const char *filename, const char *format,
+                     gboolean read_only)
 {
     g_autofree char *storage = g_strdup_printf("fwneg-pflash%u-storage", unit);
     g_autofree char *format_node = g_strdup_printf("fwneg-pflash%u-format", unit);
@@ -74,7 +78,8 @@ static void add_pflash_blockdevs(GString *out, guint unit, const char *filename,
 }
 
 /* The plan's NVRAM path, else libvirt 9.0's default (qemuDomainNVRAMPathFormat). */
-static char *nvram_path(const FwnegPlan *plan)
+static char *
+nvram_path(const FwnegPlan *plan)
 {
     if (plan->nvram_path)
         return g_strdup(plan->nvram_path);
@@ -82,7 +87,8 @@ static char *nvram_path(const FwnegPlan *plan)
                            plan->name ? plan->name : "guest");
 }
 
-static void add_flash(GString *out, const FwnegPlan *plan, const FwnegFirmwareChoice *fw)
+static void
+add_flash(GString *out, const FwnegPlan *plan, const FwnegFirmwareChoice *fw)
 {
     /* libvirt 9.0 uses a per-VM NVRAM only for split mode; it marks the loader
      * read-only whatever the mode, and so does this. */
@@ -94,10 +100,9 @@ static void add_flash(GString *out, const FwnegPlan *plan, const FwnegFirmwareCh
         g_autofree char *nvram = nvram_path(plan);
         /* The NVRAM copy has the template's format (libvirt: nvram format
          * follows the template). */
-        add_pflash_blockdevs(out, 1, nvram,
-                             fw->nvram_template_format ? fw->nvram_template_format
-                                                       : fw->executable_format,
-                             FALSE);
+        add_pflash_blockdevs(
+            out, 1, nvram,
+            fw->nvram_template_format ? fw->nvram_template_format : fw->executable_format, FALSE);
     }
 
     if (fw->requires_smm)
@@ -118,7 +123,8 @@ static void add_flash(GString *out, const FwnegPlan *plan, const FwnegFirmwareCh
  * write -device options, so the bootindex is set on the device libvirt creates
  * with id=ALIAS through -set (key=value -device only); floppies take it on the
  * floppy controller (isa-fdc.bootindexA/B), as libvirt does. */
-static void add_boot(GString *out, const FwnegPlan *plan)
+static void
+add_boot(GString *out, const FwnegPlan *plan)
 {
     if (!plan->boot_strict)
         return;
@@ -152,7 +158,8 @@ static void add_boot(GString *out, const FwnegPlan *plan)
  * the planned file, or "" for no ROM), romsize= a RAM block size that is not
  * the file's own bucket (migrate-check's romsize pin).  A device without an
  * alias cannot be addressed and is left out. */
-static void add_roms(GString *out, const FwnegPlan *plan)
+static void
+add_roms(GString *out, const FwnegPlan *plan)
 {
     for (guint i = 0; plan->roms && i < plan->roms->len; i++) {
         const FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
@@ -169,8 +176,8 @@ static void add_roms(GString *out, const FwnegPlan *plan)
             add_option(out, "-set", rombar);
         }
         if (rom->size_pinned) {
-            g_autofree char *romsize = g_strdup_printf("device.%s.romsize=%" G_GINT64_FORMAT,
-                                                       rom->qemu_id, rom->size);
+            g_autofree char *romsize =
+                g_strdup_printf("device.%s.romsize=%" G_GINT64_FORMAT, rom->qemu_id, rom->size);
 
             add_option(out, "-set", romsize);
         }
@@ -181,7 +188,8 @@ static void add_roms(GString *out, const FwnegPlan *plan)
  * shape libvirt 9.0 gives <sysinfo type='fwcfg'> file entries.  QEMU reads the
  * file once at start; `fwneg plan` writes it before printing these lines.  A ','
  * in the path is doubled (QemuOpts).  QEMU's own entries need no argument. */
-static void add_fw_cfg(GString *out, const FwnegPlan *plan)
+static void
+add_fw_cfg(GString *out, const FwnegPlan *plan)
 {
     for (guint i = 0; plan->fw_cfg && i < plan->fw_cfg->len; i++) {
         const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
@@ -198,7 +206,8 @@ static void add_fw_cfg(GString *out, const FwnegPlan *plan)
     }
 }
 
-char *fwneg_plan_to_qemu_args(const FwnegPlan *plan)
+char *
+fwneg_plan_to_qemu_args(const FwnegPlan *plan)
 {
     const FwnegFirmwareChoice *fw = plan->firmware;
     GString *out = g_string_new(NULL);

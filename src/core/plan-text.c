@@ -14,19 +14,22 @@
 #define MAX_COLUMNS 100
 
 /* Append one line: @label (or blanks for a continuation) then @value. */
-static void add_line(GString *out, const char *label, const char *value)
+static void
+add_line(GString *out, const char *label, const char *value)
 {
     g_string_append_printf(out, "%-*s%s\n", LABEL_WIDTH, label ? label : "", value);
 }
 
 /* A list section: first line carries the label, the rest are continuations. */
-static void add_lines(GString *out, const char *label, GPtrArray *lines)
+static void
+add_lines(GString *out, const char *label, GPtrArray *lines)
 {
     for (guint i = 0; i < lines->len; i++)
         add_line(out, i == 0 ? label : NULL, g_ptr_array_index(lines, i));
 }
 
-static char *format_size(gint64 bytes)
+static char *
+format_size(gint64 bytes)
 {
     if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
         return g_strdup_printf("%" G_GINT64_FORMAT " MiB", bytes / (1024 * 1024));
@@ -37,8 +40,8 @@ static char *format_size(gint64 bytes)
 
 /* "PREFIX a, b, c SUFFIX" as lines of the value column, wrapped between items
  * so no line passes MAX_COLUMNS; continuation lines align under the first item. */
-static void add_wrapped_list(GPtrArray *lines, const char *prefix, GPtrArray *items,
-                             const char *suffix)
+static void
+add_wrapped_list(GPtrArray *lines, const char *prefix, GPtrArray *items, const char *suffix)
 {
     const gsize width = MAX_COLUMNS - LABEL_WIDTH;
     g_autofree char *continuation = g_strnfill(strlen(prefix), ' ');
@@ -66,15 +69,17 @@ static void add_wrapped_list(GPtrArray *lines, const char *prefix, GPtrArray *it
     g_ptr_array_add(lines, g_string_free(line, FALSE));
 }
 
-static void add_guest(GString *out, const FwnegPlan *plan)
+static void
+add_guest(GString *out, const FwnegPlan *plan)
 {
-    g_autofree char *line = g_strdup_printf("%s (%s%s)", plan->name ? plan->name : "(unnamed)",
-                                            plan->uuid ? "uuid " : "no uuid",
-                                            plan->uuid ? plan->uuid : "");
+    g_autofree char *line =
+        g_strdup_printf("%s (%s%s)", plan->name ? plan->name : "(unnamed)",
+                        plan->uuid ? "uuid " : "no uuid", plan->uuid ? plan->uuid : "");
     add_line(out, "guest", line);
 }
 
-static void add_machine(GString *out, const FwnegPlan *plan)
+static void
+add_machine(GString *out, const FwnegPlan *plan)
 {
     GString *line = g_string_new(plan->machine ? plan->machine : "(unknown machine)");
 
@@ -88,7 +93,8 @@ static void add_machine(GString *out, const FwnegPlan *plan)
     g_string_free(line, TRUE);
 }
 
-static void add_firmware(GString *out, const FwnegPlan *plan)
+static void
+add_firmware(GString *out, const FwnegPlan *plan)
 {
     const FwnegFirmwareChoice *fw = plan->firmware;
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
@@ -96,13 +102,14 @@ static void add_firmware(GString *out, const FwnegPlan *plan)
     GString *line;
 
     if (!fw || (!fw->executable && !fw->descriptor)) {
-        g_ptr_array_add(lines, g_strdup_printf("%s%sQEMU's built-in default", interface ? interface : "",
-                                               interface ? ": " : ""));
+        g_ptr_array_add(lines, g_strdup_printf("%s%sQEMU's built-in default",
+                                               interface ? interface : "", interface ? ": " : ""));
         add_lines(out, "firmware", lines);
         return;
     }
     if (fw->source == FWNEG_FIRMWARE_QEMU_DEFAULT) {
-        g_ptr_array_add(lines, g_strdup_printf("%s: %s", interface ? interface : "?", fw->executable));
+        g_ptr_array_add(lines,
+                        g_strdup_printf("%s: %s", interface ? interface : "?", fw->executable));
         g_ptr_array_add(lines, g_strdup("QEMU's default (no firmware configured in the domain)"));
         add_lines(out, "firmware", lines);
         return;
@@ -140,13 +147,14 @@ static void add_firmware(GString *out, const FwnegPlan *plan)
     }
 
     if (fw->rejected && fw->rejected->len > 0)
-        g_ptr_array_add(lines, g_strdup_printf("%u other candidate%s rejected (fwneg explain shows why)",
-                                               fw->rejected->len,
-                                               fw->rejected->len == 1 ? "" : "s"));
+        g_ptr_array_add(lines,
+                        g_strdup_printf("%u other candidate%s rejected (fwneg explain shows why)",
+                                        fw->rejected->len, fw->rejected->len == 1 ? "" : "s"));
     add_lines(out, "firmware", lines);
 }
 
-static guint max_width(GPtrArray *cells)
+static guint
+max_width(GPtrArray *cells)
 {
     guint width = 0;
 
@@ -157,7 +165,8 @@ static guint max_width(GPtrArray *cells)
 
 /* One line per ROM: device, model, RAM block, RAM block size, file (basename;
  * the full path is in the JSON).  Columns aligned across ROMs. */
-static void add_roms(GString *out, const FwnegPlan *plan)
+static void
+add_roms(GString *out, const FwnegPlan *plan)
 {
     g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func(g_free);
@@ -181,7 +190,8 @@ static void add_roms(GString *out, const FwnegPlan *plan)
         g_ptr_array_add(devices, g_strdup(rom->device ? rom->device : "?"));
         g_ptr_array_add(models, g_strdup(rom->model ? rom->model : "(default)"));
         g_ptr_array_add(ramblocks, g_strdup(rom->ramblock ? rom->ramblock : "(no RAM block)"));
-        g_ptr_array_add(sizes, rom->ramblock || rom->size > 0 ? format_size(rom->size) : g_strdup("-"));
+        g_ptr_array_add(sizes,
+                        rom->ramblock || rom->size > 0 ? format_size(rom->size) : g_strdup("-"));
     }
     w_device = max_width(devices);
     w_model = max_width(models);
@@ -211,7 +221,8 @@ static void add_roms(GString *out, const FwnegPlan *plan)
 
 /* Each bootorder line beside the libvirt device it comes from (the entries
  * hold the lines before HALT, in the same order). */
-static void add_boot(GString *out, const FwnegPlan *plan)
+static void
+add_boot(GString *out, const FwnegPlan *plan)
 {
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     guint width = 0;
@@ -224,10 +235,9 @@ static void add_boot(GString *out, const FwnegPlan *plan)
         width = MAX(width, (guint)strlen(g_ptr_array_index(plan->bootorder, i)));
     for (guint i = 0; i < plan->bootorder->len; i++) {
         const char *line = g_ptr_array_index(plan->bootorder, i);
-        const FwnegPlanBootEntry *entry =
-            plan->boot_entries && i < plan->boot_entries->len
-                ? g_ptr_array_index(plan->boot_entries, i)
-                : NULL;
+        const FwnegPlanBootEntry *entry = plan->boot_entries && i < plan->boot_entries->len
+                                              ? g_ptr_array_index(plan->boot_entries, i)
+                                              : NULL;
 
         if (entry == NULL || g_strcmp0(entry->path, line) != 0)
             g_ptr_array_add(lines, g_strdup(line));
@@ -240,7 +250,8 @@ static void add_boot(GString *out, const FwnegPlan *plan)
 
 /* 8-byte entries are QEMU's and fwneg's little-endian u64 bitmaps: show the value
  * too.  Large blobs are summarised by size. */
-static char *fw_cfg_value(GBytes *data)
+static char *
+fw_cfg_value(GBytes *data)
 {
     gsize len = 0;
     const guint8 *p = data ? g_bytes_get_data(data, &len) : NULL;
@@ -263,7 +274,8 @@ static char *fw_cfg_value(GBytes *data)
     return g_string_free(s, FALSE);
 }
 
-static void add_fw_cfg(GString *out, const FwnegPlan *plan)
+static void
+add_fw_cfg(GString *out, const FwnegPlan *plan)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) origins = g_ptr_array_new_with_free_func(g_free);
@@ -293,21 +305,23 @@ static void add_fw_cfg(GString *out, const FwnegPlan *plan)
     add_lines(out, "fw_cfg", lines);
 }
 
-static void add_fdt(GString *out, const FwnegPlan *plan)
+static void
+add_fdt(GString *out, const FwnegPlan *plan)
 {
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 
     if (!plan->has_fdt)
         return;
-    g_ptr_array_add(lines, plan->fdt_file ? g_strdup(plan->fdt_file)
-                                          : g_strdup("(generated by QEMU)"));
+    g_ptr_array_add(lines,
+                    plan->fdt_file ? g_strdup(plan->fdt_file) : g_strdup("(generated by QEMU)"));
     for (guint i = 0; plan->fdt_nodes && i < plan->fdt_nodes->len; i++)
-        g_ptr_array_add(lines, g_strdup_printf("boot node %s",
-                                               (char *)g_ptr_array_index(plan->fdt_nodes, i)));
+        g_ptr_array_add(
+            lines, g_strdup_printf("boot node %s", (char *)g_ptr_array_index(plan->fdt_nodes, i)));
     add_lines(out, "fdt", lines);
 }
 
-static void add_warnings(GString *out, const FwnegPlan *plan)
+static void
+add_warnings(GString *out, const FwnegPlan *plan)
 {
     g_autoptr(GPtrArray) lines = g_ptr_array_new();
 
@@ -326,7 +340,8 @@ static void add_warnings(GString *out, const FwnegPlan *plan)
         add_lines(out, "warnings", lines);
 }
 
-char *fwneg_plan_to_text(const FwnegPlan *plan)
+char *
+fwneg_plan_to_text(const FwnegPlan *plan)
 {
     GString *out = g_string_new(NULL);
 

@@ -57,12 +57,14 @@
 
 #define FWNEG_NS_URI_PREFIX "https://fwneg.org/xmlns/fwneg/"
 
-static gboolean is_element(const xmlNode *node, const char *name)
+static gboolean
+is_element(const xmlNode *node, const char *name)
 {
     return node && node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, BAD_CAST name);
 }
 
-static xmlNode *find_child(xmlNode *parent, const char *name)
+static xmlNode *
+find_child(xmlNode *parent, const char *name)
 {
     for (xmlNode *child = parent ? parent->children : NULL; child; child = child->next)
         if (is_element(child, name) && !child->ns)
@@ -70,14 +72,16 @@ static xmlNode *find_child(xmlNode *parent, const char *name)
     return NULL;
 }
 
-static gboolean is_blank_text(const xmlNode *node)
+static gboolean
+is_blank_text(const xmlNode *node)
 {
     return node && node->type == XML_TEXT_NODE && xmlIsBlankNode((xmlNode *)node);
 }
 
 /* The indentation of @node: the text after the last newline of the blank text
  * node just before it, or NULL when the document is not laid out in lines there. */
-static char *indent_of(const xmlNode *node)
+static char *
+indent_of(const xmlNode *node)
 {
     g_autofree char *text = NULL;
     const char *newline;
@@ -90,7 +94,8 @@ static char *indent_of(const xmlNode *node)
 }
 
 /* Remove @node and the blank text that indents it, so no empty line remains. */
-static void remove_node(xmlNode *node)
+static void
+remove_node(xmlNode *node)
 {
     if (is_blank_text(node->prev)) {
         xmlNode *blank = node->prev;
@@ -102,7 +107,8 @@ static void remove_node(xmlNode *node)
     xmlFreeNode(node);
 }
 
-static xmlNode *new_blank(xmlDoc *doc, const char *indent)
+static xmlNode *
+new_blank(xmlDoc *doc, const char *indent)
 {
     g_autofree char *text = g_strconcat("\n", indent, NULL);
 
@@ -111,7 +117,8 @@ static xmlNode *new_blank(xmlDoc *doc, const char *indent)
 
 /* One level of the document's indentation: what its root's first child is
  * indented by ("  ", "\t", …), two spaces when that says nothing. */
-static char *indent_unit(xmlDoc *doc)
+static char *
+indent_unit(xmlDoc *doc)
 {
     xmlNode *root = xmlDocGetRootElement(doc);
 
@@ -130,7 +137,8 @@ static char *indent_unit(xmlDoc *doc)
 
 /* Insert @node as a child of @parent, after @after (NULL: as the last child),
  * indented like its siblings when the document is indented. */
-static xmlNode *insert_child(xmlNode *parent, xmlNode *after, xmlNode *node)
+static xmlNode *
+insert_child(xmlNode *parent, xmlNode *after, xmlNode *node)
 {
     g_autofree char *parent_indent = indent_of(parent);
     g_autofree char *child_indent = NULL;
@@ -171,18 +179,21 @@ static xmlNode *insert_child(xmlNode *parent, xmlNode *after, xmlNode *node)
     return node;
 }
 
-static xmlNode *append_element(xmlNode *parent, xmlNs *ns, const char *name)
+static xmlNode *
+append_element(xmlNode *parent, xmlNs *ns, const char *name)
 {
     return insert_child(parent, NULL, xmlNewDocNode(parent->doc, ns, BAD_CAST name, NULL));
 }
 
-static void set_prop(xmlNode *node, const char *name, const char *value)
+static void
+set_prop(xmlNode *node, const char *name, const char *value)
 {
     if (value)
         xmlSetProp(node, BAD_CAST name, BAD_CAST value);
 }
 
-static void set_text(xmlNode *node, const char *text)
+static void
+set_text(xmlNode *node, const char *text)
 {
     /* One literal text node (escaped on output); xmlNodeSetContent would
      * interpret '&' in paths as the start of an entity reference. */
@@ -198,7 +209,8 @@ static void set_text(xmlNode *node, const char *text)
 /* ---- applying the firmware to <os> and <features> ---- */
 
 /* <loader> replaced as libvirt 9.0 formats it: readonly, secure, type. */
-static xmlNode *apply_loader(xmlNode *os, const FwnegFirmwareChoice *fw, gboolean flash)
+static xmlNode *
+apply_loader(xmlNode *os, const FwnegFirmwareChoice *fw, gboolean flash)
 {
     xmlNode *old = find_child(os, "loader");
     xmlNode *loader = xmlNewDocNode(os->doc, NULL, BAD_CAST "loader", NULL);
@@ -222,8 +234,8 @@ static xmlNode *apply_loader(xmlNode *os, const FwnegFirmwareChoice *fw, gboolea
     return insert_child(os, find_child(os, "type"), loader);
 }
 
-static void apply_nvram(xmlNode *os, xmlNode *loader, const FwnegPlan *plan,
-                        const FwnegFirmwareChoice *fw)
+static void
+apply_nvram(xmlNode *os, xmlNode *loader, const FwnegPlan *plan, const FwnegFirmwareChoice *fw)
 {
     xmlNode *nvram = find_child(os, "nvram");
     g_autofree char *path = plan->nvram_path
@@ -247,7 +259,8 @@ static void apply_nvram(xmlNode *os, xmlNode *loader, const FwnegPlan *plan,
     xmlSetProp(nvram, BAD_CAST "template", BAD_CAST fw->nvram_template);
 }
 
-static void apply_kernel(xmlNode *os, const FwnegFirmwareChoice *fw)
+static void
+apply_kernel(xmlNode *os, const FwnegFirmwareChoice *fw)
 {
     xmlNode *kernel = find_child(os, "kernel");
 
@@ -263,7 +276,8 @@ static void apply_kernel(xmlNode *os, const FwnegFirmwareChoice *fw)
     set_text(kernel, fw->executable);
 }
 
-static void apply_smm(xmlNode *domain)
+static void
+apply_smm(xmlNode *domain)
 {
     xmlNode *features = find_child(domain, "features");
     xmlNode *smm;
@@ -277,7 +291,8 @@ static void apply_smm(xmlNode *domain)
     xmlSetProp(smm, BAD_CAST "state", BAD_CAST "on");
 }
 
-static void apply_firmware(xmlNode *domain, const FwnegPlan *plan)
+static void
+apply_firmware(xmlNode *domain, const FwnegPlan *plan)
 {
     const FwnegFirmwareChoice *fw = plan->firmware;
     xmlNode *os = find_child(domain, "os");
@@ -317,7 +332,8 @@ static void apply_firmware(xmlNode *domain, const FwnegPlan *plan)
 /* Each planned NIC ROM as libvirt 9.0's <rom> says it (qemuBuildRomProps):
  * the store copy (or the planned file) as <rom file=…>, keeping bar=; a NIC
  * the plan gives no ROM gets <rom enabled='no'/> (romfile=""). */
-static void apply_interface_rom(xmlNode *iface, const FwnegPlanRom *rom)
+static void
+apply_interface_rom(xmlNode *iface, const FwnegPlanRom *rom)
 {
     xmlNode *node = find_child(iface, "rom");
     const char *file = rom->store_file ? rom->store_file : rom->file;
@@ -334,7 +350,8 @@ static void apply_interface_rom(xmlNode *iface, const FwnegPlanRom *rom)
     }
 }
 
-static void apply_roms(xmlNode *domain, const FwnegPlan *plan)
+static void
+apply_roms(xmlNode *domain, const FwnegPlan *plan)
 {
     xmlNode *devices = find_child(domain, "devices");
     int index = 0;
@@ -356,7 +373,8 @@ static void apply_roms(xmlNode *domain, const FwnegPlan *plan)
 
 /* The <sysinfo type='fwcfg'> to add to: the existing one, else a new one before
  * <os> (libvirt's own order; its schema accepts any). */
-static xmlNode *find_or_create_fwcfg_sysinfo(xmlNode *domain)
+static xmlNode *
+find_or_create_fwcfg_sysinfo(xmlNode *domain)
 {
     xmlNode *after = NULL;
     xmlNode *sysinfo;
@@ -384,7 +402,8 @@ static xmlNode *find_or_create_fwcfg_sysinfo(xmlNode *domain)
  * as -fw_cfg name=NAME,file=PATH.  An entry already there with one of these
  * names is replaced (QEMU refuses duplicate names); other entries stay.  The
  * files are written by `fwneg plan` before it prints this document. */
-static void apply_fw_cfg(xmlNode *domain, const FwnegPlan *plan)
+static void
+apply_fw_cfg(xmlNode *domain, const FwnegPlan *plan)
 {
     xmlNode *sysinfo = NULL;
 
@@ -415,15 +434,17 @@ static void apply_fw_cfg(xmlNode *domain, const FwnegPlan *plan)
 
 /* ---- recording the plan in <metadata> ---- */
 
-static gboolean is_fwneg_element(const xmlNode *node)
+static gboolean
+is_fwneg_element(const xmlNode *node)
 {
     return node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
            g_str_has_prefix((const char *)node->ns->href, FWNEG_NS_URI_PREFIX);
 }
 
-static xmlNode *find_or_create_metadata(xmlNode *domain)
+static xmlNode *
+find_or_create_metadata(xmlNode *domain)
 {
-    static const char *const before_metadata[] = { "name", "uuid", "genid", "title", "description" };
+    static const char *const before_metadata[] = {"name", "uuid", "genid", "title", "description"};
     xmlNode *metadata = find_child(domain, "metadata");
     xmlNode *after = NULL;
 
@@ -456,7 +477,8 @@ static xmlNode *find_or_create_metadata(xmlNode *domain)
 }
 
 /* The new fwneg:plan element, in place of the first fwneg element (others removed). */
-static xmlNode *replace_plan_element(xmlNode *metadata)
+static xmlNode *
+replace_plan_element(xmlNode *metadata)
 {
     xmlNode *plan_node = xmlNewDocNode(metadata->doc, NULL, BAD_CAST "plan", NULL);
     xmlNode *existing = NULL;
@@ -483,12 +505,14 @@ static xmlNode *replace_plan_element(xmlNode *metadata)
     return insert_child(metadata, NULL, plan_node);
 }
 
-static char *int64_to_string(gint64 value)
+static char *
+int64_to_string(gint64 value)
 {
     return g_strdup_printf("%" G_GINT64_FORMAT, value);
 }
 
-static void record_machine(xmlNode *plan_node, const FwnegPlan *plan)
+static void
+record_machine(xmlNode *plan_node, const FwnegPlan *plan)
 {
     xmlNode *machine = append_element(plan_node, plan_node->ns, "machine");
 
@@ -498,7 +522,8 @@ static void record_machine(xmlNode *plan_node, const FwnegPlan *plan)
     set_prop(machine, "qemu", plan->qemu_version);
 }
 
-static void record_firmware(xmlNode *plan_node, const FwnegPlan *plan)
+static void
+record_firmware(xmlNode *plan_node, const FwnegPlan *plan)
 {
     const FwnegFirmwareChoice *fw = plan->firmware;
     xmlNode *node = append_element(plan_node, plan_node->ns, "firmware");
@@ -518,7 +543,8 @@ static void record_firmware(xmlNode *plan_node, const FwnegPlan *plan)
                  g_ptr_array_index(fw->features, i));
 }
 
-static void record_roms(xmlNode *plan_node, GPtrArray *roms)
+static void
+record_roms(xmlNode *plan_node, GPtrArray *roms)
 {
     xmlNode *list;
 
@@ -529,9 +555,8 @@ static void record_roms(xmlNode *plan_node, GPtrArray *roms)
         const FwnegPlanRom *rom = g_ptr_array_index(roms, i);
         xmlNode *node = append_element(list, plan_node->ns, "rom");
         g_autofree char *size = int64_to_string(rom->size);
-        g_autofree char *file_size = rom->file && rom->file_size >= 0
-                                         ? int64_to_string(rom->file_size)
-                                         : NULL;
+        g_autofree char *file_size =
+            rom->file && rom->file_size >= 0 ? int64_to_string(rom->file_size) : NULL;
 
         set_prop(node, "device", rom->device);
         set_prop(node, "model", rom->model);
@@ -548,8 +573,9 @@ static void record_roms(xmlNode *plan_node, GPtrArray *roms)
     }
 }
 
-static xmlNode *record_strings(xmlNode *plan_node, const char *list_name, const char *item_name,
-                               const char *file, GPtrArray *strings)
+static xmlNode *
+record_strings(xmlNode *plan_node, const char *list_name, const char *item_name, const char *file,
+               GPtrArray *strings)
 {
     xmlNode *list = append_element(plan_node, plan_node->ns, list_name);
 
@@ -559,7 +585,8 @@ static xmlNode *record_strings(xmlNode *plan_node, const char *list_name, const 
     return list;
 }
 
-static void record_fw_cfg(xmlNode *plan_node, GPtrArray *fw_cfg)
+static void
+record_fw_cfg(xmlNode *plan_node, GPtrArray *fw_cfg)
 {
     xmlNode *list;
 
@@ -582,7 +609,8 @@ static void record_fw_cfg(xmlNode *plan_node, GPtrArray *fw_cfg)
     }
 }
 
-static void record_plan(xmlNode *domain, const FwnegPlan *plan)
+static void
+record_plan(xmlNode *domain, const FwnegPlan *plan)
 {
     xmlNode *plan_node = replace_plan_element(find_or_create_metadata(domain));
 
@@ -599,7 +627,8 @@ static void record_plan(xmlNode *domain, const FwnegPlan *plan)
 /* ---- serializing ---- */
 
 /* The XML declaration of the input, verbatim, or NULL when it has none. */
-static char *input_declaration(const char *xml, gsize xml_len)
+static char *
+input_declaration(const char *xml, gsize xml_len)
 {
     const char *p = xml;
     const char *end = xml + xml_len;
@@ -613,7 +642,8 @@ static char *input_declaration(const char *xml, gsize xml_len)
     return close ? g_strndup(p, close + 2 - p) : NULL;
 }
 
-static char *serialize(xmlDoc *doc, const char *declaration)
+static char *
+serialize(xmlDoc *doc, const char *declaration)
 {
     xmlBuffer *buffer = xmlBufferCreate();
     /* No XML_SAVE_FORMAT: the input's own whitespace is the layout. */
@@ -629,12 +659,13 @@ static char *serialize(xmlDoc *doc, const char *declaration)
     return g_string_free(out, FALSE);
 }
 
-char *fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const char *xml,
-                               gsize xml_len, GError **error)
+char *
+fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const char *xml,
+                         gsize xml_len, GError **error)
 {
     const char *source = domain && domain->source_name ? domain->source_name : "domain XML";
-    g_autoptr(xmlDoc) doc = fwneg_xml_parse_safe(xml, xml_len, FWNEG_DOMAIN_XML_MAX_BYTES, source,
-                                                 error);
+    g_autoptr(xmlDoc) doc =
+        fwneg_xml_parse_safe(xml, xml_len, FWNEG_DOMAIN_XML_MAX_BYTES, source, error);
     g_autofree char *declaration = NULL;
     xmlNode *root;
 
@@ -643,8 +674,8 @@ char *fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain,
     root = xmlDocGetRootElement(doc);
     if (!is_element(root, "domain") || root->ns) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s: the root element is <%s>, not <domain>; give a libvirt domain XML",
-                    source, root ? (const char *)root->name : "(none)");
+                    "%s: the root element is <%s>, not <domain>; give a libvirt domain XML", source,
+                    root ? (const char *)root->name : "(none)");
         return NULL;
     }
 

@@ -142,9 +142,7 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
     }
     plan->nvram_path = plan_nvram_path(domain, plan->firmware);
     for (guint i = 0; plan->firmware->warnings != NULL && i < plan->firmware->warnings->len; i++)
-        g_ptr_array_add(plan->warnings,
-                        g_strdup(g_ptr_array_index(plan->firmware->warnings, i)));
-
+        g_ptr_array_add(plan->warnings, g_strdup(g_ptr_array_index(plan->firmware->warnings, i)));
 
     /* The device-side stages; each fills its own part of the plan. */
     if (!fwneg_rom_plan(domain, inputs, machine, plan, error) ||

@@ -14,13 +14,13 @@ G_BEGIN_DECLS
 
 #define FWNEG_PLAN_SCHEMA "fwneg-plan/1"
 /* Versioned namespace of fwneg's <metadata> element (version in the URI). */
-#define FWNEG_METADATA_NS "https://fwneg.org/xmlns/fwneg/1"
+#define FWNEG_METADATA_NS     "https://fwneg.org/xmlns/fwneg/1"
 #define FWNEG_METADATA_PREFIX "fwneg"
 /* libvirt 9.0 qemu.conf default nvram_dir (per-VM NVRAM files NAME_VARS.fd live here). */
 #define FWNEG_LIBVIRT_NVRAM_DIR "/var/lib/libvirt/qemu/nvram"
 
 typedef struct {
-    char *device;   /* libvirt alias or XML position, e.g. "net0" / "interface[1]" */
+    char *device; /* libvirt alias or XML position, e.g. "net0" / "interface[1]" */
     char *model;
     char *ramblock; /* QEMU RAM block id */
     char *file;     /* NULL when none */
@@ -28,9 +28,9 @@ typedef struct {
     gint64 size; /* RAM block bytes */
     char *sha256;
     gboolean rombar;
-    gboolean size_pinned; /* size is set with QEMU's romsize= (not the file's pow2 bucket) */
-    char *store_file;     /* copy in STATE_DIR/roms/<sha256> to pin <rom file> to, or NULL */
-    char *qemu_id;        /* QEMU device id (the libvirt alias), NULL when the XML has none */
+    gboolean size_pinned;   /* size is set with QEMU's romsize= (not the file's pow2 bucket) */
+    char *store_file;       /* copy in STATE_DIR/roms/<sha256> to pin <rom file> to, or NULL */
+    char *qemu_id;          /* QEMU device id (the libvirt alias), NULL when the XML has none */
     guint interface_number; /* 1-based position among the <interface> elements; 0: not a NIC */
 } FwnegPlanRom;
 
@@ -45,10 +45,10 @@ typedef struct {
 
 /* One device line of the bootorder file and the libvirt device it comes from. */
 typedef struct {
-    char *path;      /* the bootorder line */
-    char *device;    /* libvirt device label (alias, target dev or MAC); NULL for a ROM (-kernel) */
-    char *qemu_id;   /* QEMU device id libvirt gives the device (for -set); NULL for ROMs, floppies */
-    int bootindex;   /* QEMU bootindex */
+    char *path;    /* the bootorder line */
+    char *device;  /* libvirt device label (alias, target dev or MAC); NULL for a ROM (-kernel) */
+    char *qemu_id; /* QEMU device id libvirt gives the device (for -set); NULL for ROMs, floppies */
+    int bootindex; /* QEMU bootindex */
     int floppy_unit; /* 0/1: bootindexA/B of isa-fdc; -1 for other devices */
 } FwnegPlanBootEntry;
 
@@ -72,7 +72,7 @@ typedef struct {
     gboolean boot_strict;
     FwnegTristate boot_menu;
     int boot_menu_timeout;
-    GPtrArray *fw_cfg;    /* FwnegPlanFwCfg* */
+    GPtrArray *fw_cfg; /* FwnegPlanFwCfg* */
     /* fw_cfg file slots: QEMU's limit for the machine type (32, 16 on <= 2.8) and
      * how many files the guest will have (QEMU's own for the machine and devices,
      * ROMs in genroms/, and fwneg's); 0/0 when the fw_cfg stage did not run. */

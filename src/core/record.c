@@ -17,7 +17,7 @@
 #include "rom-store.h"
 #include "safe-xml.h"
 
-#define RECORD_MAX_BYTES (16 * 1024 * 1024)
+#define RECORD_MAX_BYTES    (16 * 1024 * 1024)
 #define FWNEG_NS_URI_PREFIX "https://fwneg.org/xmlns/fwneg/"
 
 static gboolean
@@ -103,8 +103,7 @@ static gint64
 member_int(json_object *o, const char *key, gint64 fallback)
 {
     json_object *v = member(o, key);
-    return v != NULL && json_object_is_type(v, json_type_int) ? json_object_get_int64(v)
-                                                              : fallback;
+    return v != NULL && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : fallback;
 }
 
 static gboolean
@@ -132,9 +131,8 @@ member_strings(json_object *o, const char *key)
 static FwnegFirmwareSource
 source_from_string(const char *s)
 {
-    static const FwnegFirmwareSource all[] = {FWNEG_FIRMWARE_FROM_DESCRIPTOR,
-                                              FWNEG_FIRMWARE_FROM_DOMAIN,
-                                              FWNEG_FIRMWARE_QEMU_DEFAULT};
+    static const FwnegFirmwareSource all[] = {
+        FWNEG_FIRMWARE_FROM_DESCRIPTOR, FWNEG_FIRMWARE_FROM_DOMAIN, FWNEG_FIRMWARE_QEMU_DEFAULT};
     for (gsize i = 0; s != NULL && i < G_N_ELEMENTS(all); i++)
         if (strcmp(fwneg_firmware_source_to_string(all[i]), s) == 0)
             return all[i];
@@ -176,8 +174,8 @@ rom_from_json(json_object *o, guint index, FwnegPlanRom **out, const char *sourc
               GError **error)
 {
     if (!json_object_is_type(o, json_type_object)) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s: roms[%u] is not an object", source_name, index);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: roms[%u] is not an object",
+                    source_name, index);
         return FALSE;
     }
     FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
@@ -193,7 +191,8 @@ rom_from_json(json_object *o, guint index, FwnegPlanRom **out, const char *sourc
     rom->store_file = member_string(o, "store-file");
     rom->qemu_id = member_string(o, "qemu-id");
     *out = rom;
-    if (rom->device == NULL || rom->size < 0 || (rom->sha256 != NULL && strlen(rom->sha256) != 64)) {
+    if (rom->device == NULL || rom->size < 0 ||
+        (rom->sha256 != NULL && strlen(rom->sha256) != 64)) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                     "%s: roms[%u]: needs a 'device', a 'size' >= 0 and a 64-digit 'sha256'",
                     source_name, index);
@@ -260,8 +259,8 @@ fwneg_plan_from_json(const char *data, gsize len, const char *source_name, GErro
                        i < json_object_array_length(roms);
          i++) {
         FwnegPlanRom *rom = NULL;
-        gboolean ok = rom_from_json(json_object_array_get_idx(roms, i), (guint)i, &rom,
-                                    source_name, error);
+        gboolean ok =
+            rom_from_json(json_object_array_get_idx(roms, i), (guint)i, &rom, source_name, error);
         if (rom != NULL)
             g_ptr_array_add(plan->roms, rom);
         if (!ok) {
@@ -280,8 +279,8 @@ fwneg_plan_from_json(const char *data, gsize len, const char *source_name, GErro
         GBytes *bytes = bytes_from_hex(hex ? hex : "");
         if (bytes == NULL) {
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                        "%s: fw_cfg[%zu]: 'hex' is not an even number of hex digits",
-                        source_name, i);
+                        "%s: fw_cfg[%zu]: 'hex' is not an even number of hex digits", source_name,
+                        i);
             json_object_put(root);
             return NULL;
         }

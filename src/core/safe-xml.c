@@ -76,8 +76,8 @@ read_fd_bounded(int fd, const char *path, gsize max_bytes, char **data_out, gsiz
             g_byte_array_set_size(buf, old_len);
             if (saved_errno == EINTR)
                 continue;
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: cannot read: %s",
-                        path, g_strerror(saved_errno));
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: cannot read: %s", path,
+                        g_strerror(saved_errno));
             return FALSE;
         }
         g_byte_array_set_size(buf, old_len + (guint)n);
@@ -163,8 +163,8 @@ check_text_bytes(const char *data, gsize len, const char *source_name, GError **
 typedef struct {
     int first_error_line;
     char *first_error_message;
-    int dtd_line;       /* line of a DOCTYPE with an internal subset, 0 if none */
-    int entity_line;    /* line of the first entity declaration, 0 if none */
+    int dtd_line;        /* line of a DOCTYPE with an internal subset, 0 if none */
+    int entity_line;     /* line of the first entity declaration, 0 if none */
     int markupdecl_line; /* line of any other declaration, 0 if none */
     int entity_ref_line; /* line of the first reference to a non-predefined entity */
 } SafeParseState;
@@ -243,8 +243,8 @@ on_element_decl(void *user_data, const xmlChar *name, int type, xmlElementConten
 }
 
 static void
-on_attribute_decl(void *user_data, const xmlChar *elem, const xmlChar *fullname, int type,
-                  int def, const xmlChar *default_value, xmlEnumerationPtr tree)
+on_attribute_decl(void *user_data, const xmlChar *elem, const xmlChar *fullname, int type, int def,
+                  const xmlChar *default_value, xmlEnumerationPtr tree)
 {
     on_markup_decl(state_of(user_data), user_data);
     xmlFreeEnumeration(tree); /* the handler owns it */
@@ -301,9 +301,8 @@ report_parse_failure(const SafeParseState *state, const char *source_name, GErro
         return FALSE;
     }
     if (state->first_error_message != NULL) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s:%d: malformed XML: %s", source_name, state->first_error_line,
-                    state->first_error_message);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s:%d: malformed XML: %s",
+                    source_name, state->first_error_line, state->first_error_message);
         return FALSE;
     }
     g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: malformed XML", source_name);
@@ -347,7 +346,7 @@ fwneg_xml_parse_safe_full(const char *data, gsize len, gsize max_bytes, const ch
                     "%s: cannot create an XML parser", source_name);
         return NULL;
     }
-    g_auto(SafeParseState) state = { 0 };
+    g_auto(SafeParseState) state = {0};
     ctxt->_private = &state;
     ctxt->sax->serror = on_structured_error;
     ctxt->sax->internalSubset = on_internal_subset;
@@ -362,8 +361,8 @@ fwneg_xml_parse_safe_full(const char *data, gsize len, gsize max_bytes, const ch
     /* Deliberately absent: XML_PARSE_NOENT (expand entities), XML_PARSE_DTDLOAD,
      * XML_PARSE_DTDATTR, XML_PARSE_HUGE (lifts the depth and size limits) and
      * XML_PARSE_NOBLANKS (callers re-emit the document as written). */
-    int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                  XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
+    int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+                  XML_PARSE_BIG_LINES;
     /* A tree that is only read can keep short text inline in its nodes: fewer
      * allocations on the hook's hot path (about 3% of a 64-disk plan's
      * instructions).  libxml2 forbids modifying such a tree. */
@@ -371,8 +370,7 @@ fwneg_xml_parse_safe_full(const char *data, gsize len, gsize max_bytes, const ch
         options |= XML_PARSE_COMPACT;
     /* The bytes were checked to be UTF-8 above, so parse them as UTF-8 whatever
      * the XML declaration claims. */
-    g_autoptr(xmlDoc) doc =
-        xmlCtxtReadMemory(ctxt, data, (int)len, source_name, "UTF-8", options);
+    g_autoptr(xmlDoc) doc = xmlCtxtReadMemory(ctxt, data, (int)len, source_name, "UTF-8", options);
 
     if (doc == NULL || !ctxt->wellFormed || state.entity_line != 0 || state.dtd_line != 0 ||
         state.markupdecl_line != 0 || state.entity_ref_line != 0) {

@@ -14,8 +14,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 /* Parse @len bytes.  Rejects (FWNEG_ERROR_INVALID_INPUT): more than @max_bytes,
  * NUL bytes, any DOCTYPE with an internal subset or entity declarations,
  * malformed XML.  @source_name is used in messages. */
-xmlDoc *fwneg_xml_parse_safe(const char *data, gsize len, gsize max_bytes,
-                             const char *source_name, GError **error);
+xmlDoc *fwneg_xml_parse_safe(const char *data, gsize len, gsize max_bytes, const char *source_name,
+                             GError **error);
 /* The same; with @read_only the tree is built compactly and must not be modified. */
 xmlDoc *fwneg_xml_parse_safe_full(const char *data, gsize len, gsize max_bytes,
                                   const char *source_name, gboolean read_only, GError **error);

@@ -56,16 +56,16 @@ struct _FwnegDescriptorCache {
     const guint64 *ends; /* in @file: end offset of each record in @data */
     const char *data;    /* in @file */
     gsize data_len;
-    gsize cursor;        /* next record expected: lookups come in the order saved */
-    GHashTable *index;   /* real path -> record number + 1; built on the first out-of-order lookup */
-    GPtrArray *out;      /* GBytes* records for the next save, in lookup order */
-    guint from_file;     /* records of @file carried into @out */
-    guint file_entries;  /* records in @file */
+    gsize cursor;       /* next record expected: lookups come in the order saved */
+    GHashTable *index;  /* real path -> record number + 1; built on the first out-of-order lookup */
+    GPtrArray *out;     /* GBytes* records for the next save, in lookup order */
+    guint from_file;    /* records of @file carried into @out */
+    guint file_entries; /* records in @file */
     gboolean file_stale; /* a cache file exists that must be replaced */
     guint stored;        /* new records in @out */
     guint hits, misses;
     gboolean wrote;
-    gint64 opened_ns;    /* real time when opened */
+    gint64 opened_ns; /* real time when opened */
     gint64 racy_ns;
 };
 
@@ -100,8 +100,7 @@ find_build_id(struct dl_phdr_info *info, size_t size, void *data)
             const guint8 *desc = name + ((nh->n_namesz + 3) & ~3u);
             if (desc + nh->n_descsz > end)
                 break;
-            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
-                memcmp(name, "GNU", 4) == 0) {
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
                 GString *id = g_string_new(NULL);
                 for (guint j = 0; j < nh->n_descsz; j++)
                     g_string_append_printf(id, "%02x", desc[j]);
@@ -143,9 +142,8 @@ read_cache_file(const char *path)
     if (fd < 0)
         return NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        (st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
-        st.st_size == 0) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0) ||
+        (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_size == 0) {
         g_debug("%s: not a private regular file; ignored", path);
         close(fd);
         return NULL;
@@ -235,8 +233,8 @@ take(Reader *r, const char **token)
 
 /* Split record @number into its stat, paths and the outcome tokens. */
 static gboolean
-open_record(const FwnegDescriptorCache *cache, gsize number, CachedStat *st,
-            const char **real_path, const char **host_path, Reader *outcome)
+open_record(const FwnegDescriptorCache *cache, gsize number, CachedStat *st, const char **real_path,
+            const char **host_path, Reader *outcome)
 {
     if (number >= cache->file_entries)
         return FALSE;
@@ -269,8 +267,7 @@ find_record(FwnegDescriptorCache *cache, const char *real_path, CachedStat *st,
 {
     const char *path = NULL;
     gsize number = cache->cursor;
-    if (open_record(cache, number, st, &path, host_path, outcome) &&
-        strcmp(path, real_path) == 0) {
+    if (open_record(cache, number, st, &path, host_path, outcome) && strcmp(path, real_path) == 0) {
         if (cache->index != NULL)
             g_hash_table_remove(cache->index, real_path); /* used once, see below */
     } else {
@@ -389,9 +386,8 @@ take_count(Reader *r, guint *count)
     const char *token;
     guint64 value;
     /* No list is longer than the blob has bytes. */
-    if (!take(r, &token) || !g_ascii_string_to_unsigned(token, 10, 0,
-                                                         (guint64)(r->end - r->at), &value,
-                                                         NULL))
+    if (!take(r, &token) ||
+        !g_ascii_string_to_unsigned(token, 10, 0, (guint64)(r->end - r->at), &value, NULL))
         return FALSE;
     *count = (guint)value;
     return TRUE;
@@ -465,10 +461,9 @@ decode_outcome(Reader r, const char *host_path, FwnegFirmwareDescriptor **desc_o
         !take_optional(&r, &desc->device) || !take_optional(&r, &desc->mode) ||
         !take_optional(&r, &desc->executable) || !take_optional(&r, &desc->executable_format) ||
         !take_optional(&r, &desc->nvram_template) ||
-        !take_optional(&r, &desc->nvram_template_format) ||
-        !take_optional(&r, &desc->filename) || !take_targets(&r, &desc->targets) ||
-        !take_list(&r, &desc->features) || !take_list(&r, &desc->unknown_features) ||
-        !take_list(&r, &desc->tags) || r.at != r.end)
+        !take_optional(&r, &desc->nvram_template_format) || !take_optional(&r, &desc->filename) ||
+        !take_targets(&r, &desc->targets) || !take_list(&r, &desc->features) ||
+        !take_list(&r, &desc->unknown_features) || !take_list(&r, &desc->tags) || r.at != r.end)
         return FALSE;
     *desc_out = g_steal_pointer(&desc);
     return TRUE;
@@ -497,8 +492,8 @@ fwneg_descriptor_cache_lookup(FwnegDescriptorCache *cache, const char *real_path
     cache->hits++;
     /* Carried into the next save as is (the mapping outlives @out). */
     guint64 start = number == 0 ? 0 : cache->ends[number - 1];
-    g_ptr_array_add(cache->out, g_bytes_new_static(cache->data + start,
-                                                   cache->ends[number] - start));
+    g_ptr_array_add(cache->out,
+                    g_bytes_new_static(cache->data + start, cache->ends[number] - start));
     cache->from_file++;
     return TRUE;
 }
@@ -567,8 +562,8 @@ fwneg_descriptor_cache_save(FwnegDescriptorCache *cache, GError **error)
         "(ss@at@ay)", CACHE_MAGIC, cache->writer,
         g_variant_new_fixed_array(G_VARIANT_TYPE_UINT64, ends->data, ends->len, sizeof(guint64)),
         g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data->data, data->len, 1)));
-    if (!fwneg_atomic_write(cache->path, g_variant_get_data(file), g_variant_get_size(file),
-                            0644, error))
+    if (!fwneg_atomic_write(cache->path, g_variant_get_data(file), g_variant_get_size(file), 0644,
+                            error))
         return FALSE;
     cache->wrote = TRUE;
     /* What is on disk now; a second save without changes writes nothing. */

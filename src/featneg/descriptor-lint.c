@@ -22,8 +22,8 @@ fwneg_lint_finding_free(FwnegLintFinding *finding)
     g_free(finding);
 }
 
-static void
-add_finding(GPtrArray *findings, FwnegLintSeverity severity, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void add_finding(GPtrArray *findings, FwnegLintSeverity severity, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
 
 static void
 add_finding(GPtrArray *findings, FwnegLintSeverity severity, const char *fmt, ...)
@@ -44,8 +44,8 @@ check_file_exists(GPtrArray *findings, const char *path, const char *sysroot, co
     g_autofree char *real = fwneg_sysroot_path(sysroot, file);
     if (!g_file_test(real, G_FILE_TEST_EXISTS))
         add_finding(findings, FWNEG_LINT_ERROR,
-                    "%s: %s: %s does not exist (QEMU would fail to start with this firmware)",
-                    path, member, file);
+                    "%s: %s: %s does not exist (QEMU would fail to start with this firmware)", path,
+                    member, file);
 }
 
 /* libvirt ignores nvram-template outside split mode; only the raw JSON shows it. */
@@ -154,7 +154,8 @@ fwneg_descriptor_lint_file(const char *path, const char *sysroot)
         add_finding(findings, FWNEG_LINT_ERROR, "%s: cannot read: %s", path, error->message);
         return findings;
     }
-    g_autoptr(FwnegFirmwareDescriptor) desc = fwneg_firmware_descriptor_parse(path, data, len, &error);
+    g_autoptr(FwnegFirmwareDescriptor) desc =
+        fwneg_firmware_descriptor_parse(path, data, len, &error);
     if (desc == NULL) {
         add_finding(findings, FWNEG_LINT_ERROR, "%s", error->message);
         return findings;

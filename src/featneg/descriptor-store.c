@@ -201,7 +201,8 @@ fwneg_descriptor_store_load_cached(GPtrArray *dirs, const char *sysroot,
         g_ptr_array_add(files, value);
     g_ptr_array_sort(files, compare_by_name);
 
-    GPtrArray *entries = g_ptr_array_new_full(files->len, (GDestroyNotify)fwneg_descriptor_entry_free);
+    GPtrArray *entries =
+        g_ptr_array_new_full(files->len, (GDestroyNotify)fwneg_descriptor_entry_free);
     for (guint i = 0; i < files->len; i++)
         g_ptr_array_add(entries, load_entry(g_ptr_array_index(files, i), cache));
     return entries;

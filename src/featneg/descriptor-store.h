@@ -25,9 +25,9 @@ typedef struct {
     char *path; /* effective file, as the host sees it */
     char *dir;  /* directory it came from, as the host sees it */
     FwnegDescriptorState state;
-    char *error;                    /* BROKEN: why */
-    FwnegFirmwareDescriptor *desc;  /* OK: parsed */
-    GPtrArray *overridden;          /* char*: lower-priority paths with the same name */
+    char *error;                   /* BROKEN: why */
+    FwnegFirmwareDescriptor *desc; /* OK: parsed */
+    GPtrArray *overridden;         /* char*: lower-priority paths with the same name */
 } FwnegDescriptorEntry;
 
 void fwneg_descriptor_entry_free(FwnegDescriptorEntry *entry);

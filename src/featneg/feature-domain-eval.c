@@ -22,13 +22,11 @@ fwneg_feature_context_new(const char *machine, const char *qemu_version)
     const char *dash = machine != NULL ? strrchr(machine, '-') : NULL;
     const char *suffix = dash != NULL ? dash + 1 : NULL;
     if (suffix != NULL && suffix[0] != '\0' && strspn(suffix, "0123456789.") == strlen(suffix))
-        ctx->machine_version_known =
-            fwneg_parse_dotted_version(suffix, &ctx->machine_version[0],
-                                       &ctx->machine_version[1], &ctx->machine_version[2]);
+        ctx->machine_version_known = fwneg_parse_dotted_version(
+            suffix, &ctx->machine_version[0], &ctx->machine_version[1], &ctx->machine_version[2]);
     if (qemu_version != NULL)
-        ctx->qemu_version_known =
-            fwneg_parse_dotted_version(qemu_version, &ctx->qemu_version[0],
-                                       &ctx->qemu_version[1], &ctx->qemu_version[2]);
+        ctx->qemu_version_known = fwneg_parse_dotted_version(
+            qemu_version, &ctx->qemu_version[0], &ctx->qemu_version[1], &ctx->qemu_version[2]);
     return ctx;
 }
 
@@ -106,8 +104,7 @@ version_compare(const int a[3], const int b[3])
 }
 
 static gboolean
-offer_matches(const FwnegMachineOffer *offer, const FwnegFeatureContext *ctx,
-              gboolean *undecidable)
+offer_matches(const FwnegMachineOffer *offer, const FwnegFeatureContext *ctx, gboolean *undecidable)
 {
     if (ctx->machine == NULL || !g_pattern_match_simple(offer->machine, ctx->machine))
         return FALSE;
@@ -137,15 +134,13 @@ fwneg_machine_offers_match(const GPtrArray *offers, const FwnegFeatureContext *c
 }
 
 static gboolean
-bit_offered_alone(const FwnegFeatureBit *bit, const FwnegFeatureContext *ctx,
-                  gboolean *undecidable)
+bit_offered_alone(const FwnegFeatureBit *bit, const FwnegFeatureContext *ctx, gboolean *undecidable)
 {
     if (bit->has_qemu_since && ctx->qemu_version_known &&
         version_compare(ctx->qemu_version, bit->qemu_since) < 0)
         return FALSE;
     return fwneg_machine_offers_match(bit->offered_by, ctx, undecidable) &&
-           fwneg_feature_conditions_all(ctx, bit->requires) &&
-           !conditions_any(ctx, bit->excludes);
+           fwneg_feature_conditions_all(ctx, bit->requires) && !conditions_any(ctx, bit->excludes);
 }
 
 guint64
@@ -169,8 +164,8 @@ fwneg_feature_domain_evaluate(const FwnegFeatureDomain *domain, const FwnegFeatu
             if ((value & mask) == 0)
                 continue;
             for (guint r = 0; r < bit->requires_bits->len; r++) {
-                const FwnegFeatureBit *need = fwneg_feature_domain_find_bit(
-                    domain, g_ptr_array_index(bit->requires_bits, r));
+                const FwnegFeatureBit *need =
+                    fwneg_feature_domain_find_bit(domain, g_ptr_array_index(bit->requires_bits, r));
                 if ((value & (G_GUINT64_CONSTANT(1) << need->bit)) == 0) {
                     value &= ~mask;
                     changed = TRUE;

@@ -125,8 +125,7 @@ fwneg_feature_data_free(FwnegFeatureData *data)
 
 /* ---- member helpers: each error names source and member path ---- */
 
-static gboolean
-bad(GError **error, const char *source, const char *where, const char *fmt, ...)
+static gboolean bad(GError **error, const char *source, const char *where, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
 
 static gboolean
@@ -158,8 +157,8 @@ check_members(json_object *obj, const char *const *known, const char *source, co
 }
 
 static gboolean
-get_string(json_object *obj, const char *member, gboolean required, char **out,
-           const char *source, const char *where, GError **error)
+get_string(json_object *obj, const char *member, gboolean required, char **out, const char *source,
+           const char *where, GError **error)
 {
     json_object *value = NULL;
     *out = NULL;
@@ -211,15 +210,13 @@ get_string_list(json_object *obj, const char *member, GPtrArray **out, const cha
 }
 
 static gboolean
-check_conditions(const GPtrArray *conditions, const char *source, const char *where,
-                 GError **error)
+check_conditions(const GPtrArray *conditions, const char *source, const char *where, GError **error)
 {
     for (guint i = 0; i < conditions->len; i++) {
         const char *c = g_ptr_array_index(conditions, i);
         if (g_str_has_prefix(c, "feature:") && c[strlen("feature:")] != '\0')
             continue;
-        if (g_str_has_prefix(c, "guest:") &&
-            g_strv_contains(guest_settings, c + strlen("guest:")))
+        if (g_str_has_prefix(c, "guest:") && g_strv_contains(guest_settings, c + strlen("guest:")))
             continue;
         g_autofree char *known = g_strjoinv(", ", (char **)guest_settings);
         return bad(error, source, where,
@@ -230,8 +227,8 @@ check_conditions(const GPtrArray *conditions, const char *source, const char *wh
 }
 
 static gboolean
-get_version(json_object *obj, const char *member, gboolean *has, int version[3],
-            const char *source, const char *where, GError **error)
+get_version(json_object *obj, const char *member, gboolean *has, int version[3], const char *source,
+            const char *where, GError **error)
 {
     g_autofree char *text = NULL;
     *has = FALSE;
@@ -251,7 +248,8 @@ static FwnegMachineOffer *
 parse_offer(json_object *obj, const char *source, const char *where, GError **error)
 {
     static const char *const known[] = {"machine", "since", "until", "requires", NULL};
-    g_autoptr(GPtrArray) holder = g_ptr_array_new_with_free_func((GDestroyNotify)machine_offer_free);
+    g_autoptr(GPtrArray) holder =
+        g_ptr_array_new_with_free_func((GDestroyNotify)machine_offer_free);
     FwnegMachineOffer *offer = g_new0(FwnegMachineOffer, 1);
     g_ptr_array_add(holder, offer);
 
@@ -316,9 +314,9 @@ get_array(json_object *obj, const char *member, const char *source, const char *
 static FwnegFeatureBit *
 parse_bit(json_object *obj, const char *source, const char *where, GError **error)
 {
-    static const char *const known[] = {"name",     "bit",      "description", "requires-bits",
-                                        "offered-by", "requires", "excludes",   "qemu-since",
-                                        NULL};
+    static const char *const known[] = {"name",          "bit",        "description",
+                                        "requires-bits", "offered-by", "requires",
+                                        "excludes",      "qemu-since", NULL};
     g_autoptr(GPtrArray) holder = g_ptr_array_new_with_free_func((GDestroyNotify)feature_bit_free);
     FwnegFeatureBit *bit = g_new0(FwnegFeatureBit, 1);
     g_ptr_array_add(holder, bit);
@@ -363,8 +361,9 @@ check_bits(const FwnegFeatureDomain *domain, const char *source, GError **error)
         for (guint r = 0; r < a->requires_bits->len; r++) {
             const char *need = g_ptr_array_index(a->requires_bits, r);
             if (fwneg_feature_domain_find_bit(domain, need) == NULL)
-                return bad(error, source, a->name, "requires-bits names \"%s\", which is not a "
-                                                   "bit of domain \"%s\"",
+                return bad(error, source, a->name,
+                           "requires-bits names \"%s\", which is not a "
+                           "bit of domain \"%s\"",
                            need, domain->name);
         }
     }
@@ -378,8 +377,8 @@ check_bits(const FwnegFeatureDomain *domain, const char *source, GError **error)
             for (guint f = 0; f < frontier->len; f++) {
                 const FwnegFeatureBit *b = g_ptr_array_index(frontier, f);
                 for (guint r = 0; r < b->requires_bits->len; r++) {
-                    const FwnegFeatureBit *need =
-                        fwneg_feature_domain_find_bit(domain, g_ptr_array_index(b->requires_bits, r));
+                    const FwnegFeatureBit *need = fwneg_feature_domain_find_bit(
+                        domain, g_ptr_array_index(b->requires_bits, r));
                     if (need == start)
                         return bad(error, source, start->name,
                                    "requires-bits forms a cycle back to \"%s\"", start->name);
@@ -397,7 +396,7 @@ static gboolean
 parse_domain(FwnegFeatureData *data, json_object *root, const char *source, GError **error)
 {
     static const char *const known[] = {"kind", "name", "description", "publisher", "files",
-                                        "file", "word", "bits", NULL};
+                                        "file", "word", "bits",        NULL};
     g_autoptr(GPtrArray) holder =
         g_ptr_array_new_with_free_func((GDestroyNotify)feature_domain_free);
     FwnegFeatureDomain *domain = g_new0(FwnegFeatureDomain, 1);
@@ -434,8 +433,8 @@ parse_domain(FwnegFeatureData *data, json_object *root, const char *source, GErr
         domain->publisher = FWNEG_FEATURE_PUBLISHER_FWNEG;
         g_autoptr(GError) name_error = NULL;
         if (!get_string(root, "file", TRUE, &domain->file, source, "(top level)", error) ||
-            !get_uint(root, "word", FWNEG_FWCFG_MAX_WORDS - 1, &domain->word, source,
-                      "(top level)", error))
+            !get_uint(root, "word", FWNEG_FWCFG_MAX_WORDS - 1, &domain->word, source, "(top level)",
+                      error))
             return FALSE;
         if (!fwneg_fwcfg_name_is_valid(domain->file, &name_error))
             return bad(error, source, "file", "%s", name_error->message);
@@ -468,8 +467,8 @@ parse_domain(FwnegFeatureData *data, json_object *root, const char *source, GErr
 static gboolean
 parse_ovmf_knobs(FwnegFeatureData *data, json_object *root, const char *source, GError **error)
 {
-    static const char *const known[] = {"kind", "description", "machines", "requires", "knobs",
-                                        NULL};
+    static const char *const known[] = {"kind",     "description", "machines",
+                                        "requires", "knobs",       NULL};
     static const char *const known_knob[] = {"setting", "fw_cfg", "default", "auto", NULL};
     static const char *const known_auto[] = {"value", "when", NULL};
 
@@ -587,13 +586,11 @@ fwneg_feature_data_parse(FwnegFeatureData *data, const char *source, const char 
     json_tokener_set_flags(tokener, JSON_TOKENER_VALIDATE_UTF8);
     json_object *root = json_tokener_parse_ex(tokener, json, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tokener);
-    if (root == NULL || jerr != json_tokener_success ||
-        json_tokener_get_parse_end(tokener) < len) {
+    if (root == NULL || jerr != json_tokener_success || json_tokener_get_parse_end(tokener) < len) {
         if (root != NULL)
             json_object_put(root);
-        return bad(error, source, "JSON",
-                   "%s at byte %zu", jerr == json_tokener_success ? "trailing data"
-                                                                  : json_tokener_error_desc(jerr),
+        return bad(error, source, "JSON", "%s at byte %zu",
+                   jerr == json_tokener_success ? "trailing data" : json_tokener_error_desc(jerr),
                    json_tokener_get_parse_end(tokener));
     }
     /* Owns @root from here on (freed on every return). */
@@ -622,14 +619,13 @@ check_whole(const FwnegFeatureData *data, GError **error)
         for (guint j = 0; j < i; j++) {
             const FwnegFeatureDomain *b = g_ptr_array_index(data->domains, j);
             if (strcmp(a->name, b->name) == 0)
-                return bad(error, a->source, "name", "domain \"%s\" is also defined in %s",
-                           a->name, b->source);
+                return bad(error, a->source, "name", "domain \"%s\" is also defined in %s", a->name,
+                           b->source);
             if (a->publisher == FWNEG_FEATURE_PUBLISHER_FWNEG &&
                 b->publisher == FWNEG_FEATURE_PUBLISHER_FWNEG && strcmp(a->file, b->file) == 0 &&
                 a->word == b->word)
-                return bad(error, a->source, "word",
-                           "word %u of %s is already domain \"%s\" (%s)", a->word, a->file,
-                           b->name, b->source);
+                return bad(error, a->source, "word", "word %u of %s is already domain \"%s\" (%s)",
+                           a->word, a->file, b->name, b->source);
         }
     }
     return TRUE;
@@ -683,8 +679,8 @@ fwneg_feature_data_load_names(const char *dir, GPtrArray *all_names, GError **er
             return NULL;
         }
         if (len > FEATURE_FILE_MAX_BYTES) {
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                        "%s: larger than %d bytes", path, FEATURE_FILE_MAX_BYTES);
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: larger than %d bytes",
+                        path, FEATURE_FILE_MAX_BYTES);
             return NULL;
         }
         if (!fwneg_feature_data_parse(data, path, contents, len, error))

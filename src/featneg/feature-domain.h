@@ -22,9 +22,8 @@
 G_BEGIN_DECLS
 
 /* Guest settings a condition may name ("guest:uefi", …). */
-#define FWNEG_FEATURE_GUEST_SETTINGS                                                            \
-    "uefi", "bios", "smm", "sev", "acpi", "direct-kernel", "boot-menu-timeout", "ramfb", "s3", \
-        "s4"
+#define FWNEG_FEATURE_GUEST_SETTINGS                                                               \
+    "uefi", "bios", "smm", "sev", "acpi", "direct-kernel", "boot-menu-timeout", "ramfb", "s3", "s4"
 
 /* Where an offer applies: machine types matching a glob, optionally within an
  * inclusive version range of the machine type's version suffix, when conditions hold. */
@@ -66,10 +65,10 @@ typedef struct {
 } FwnegFeatureDomain;
 
 typedef struct {
-    char *setting;       /* [ovmf] key */
-    char *fw_cfg;        /* opt/org.tianocore/… */
-    char *default_value; /* "auto" or NULL (not emitted unless set) */
-    char *auto_value;    /* value "auto" stands for when auto_when holds */
+    char *setting;        /* [ovmf] key */
+    char *fw_cfg;         /* opt/org.tianocore/… */
+    char *default_value;  /* "auto" or NULL (not emitted unless set) */
+    char *auto_value;     /* value "auto" stands for when auto_when holds */
     GPtrArray *auto_when; /* char* conditions */
 } FwnegOvmfKnob;
 
@@ -84,12 +83,12 @@ typedef struct {
 } FwnegSlotRule;
 
 typedef struct {
-    GPtrArray *domains;        /* FwnegFeatureDomain* */
-    GPtrArray *ovmf_knobs;     /* FwnegOvmfKnob* */
-    GPtrArray *ovmf_machines;  /* FwnegMachineOffer*: where the knobs apply */
-    GPtrArray *ovmf_requires;  /* char* conditions */
-    GPtrArray *qemu_files;     /* FwnegQemuFile* */
-    GPtrArray *slot_rules;     /* FwnegSlotRule*, first match wins */
+    GPtrArray *domains;       /* FwnegFeatureDomain* */
+    GPtrArray *ovmf_knobs;    /* FwnegOvmfKnob* */
+    GPtrArray *ovmf_machines; /* FwnegMachineOffer*: where the knobs apply */
+    GPtrArray *ovmf_requires; /* char* conditions */
+    GPtrArray *qemu_files;    /* FwnegQemuFile* */
+    GPtrArray *slot_rules;    /* FwnegSlotRule*, first match wins */
 } FwnegFeatureData;
 
 FwnegFeatureData *fwneg_feature_data_new(void);
@@ -107,8 +106,7 @@ gboolean fwneg_feature_data_parse(FwnegFeatureData *data, const char *source, co
 FwnegFeatureData *fwneg_feature_data_load_dir(const char *dir, GError **error);
 /* The same over a listing of @dir the caller already has (@names: entry names;
  * only feature-*.json are read), so firmware.d is listed once per run. */
-FwnegFeatureData *fwneg_feature_data_load_names(const char *dir, GPtrArray *names,
-                                                GError **error);
+FwnegFeatureData *fwneg_feature_data_load_names(const char *dir, GPtrArray *names, GError **error);
 
 const FwnegFeatureDomain *fwneg_feature_data_find_domain(const FwnegFeatureData *data,
                                                          const char *name);

@@ -25,26 +25,26 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_tokener, json_tokener_free)
 
-static const char *const known_interfaces[] = { "bios", "openfirmware", "uboot", "uefi", NULL };
-static const char *const known_devices[] = { "flash", "kernel", "memory", "igvm", NULL };
-static const char *const known_modes[] = { "split", "combined", "stateless", NULL };
+static const char *const known_interfaces[] = {"bios", "openfirmware", "uboot", "uefi", NULL};
+static const char *const known_devices[] = {"flash", "kernel", "memory", "igvm", NULL};
+static const char *const known_modes[] = {"split", "combined", "stateless", NULL};
 
 /* The features libvirt 9.0 knows (qemuFirmwareFeature); amd-sev-snp, intel-tdx and
  * host-uefi-vars came later and are ignored by 9.0 like any unknown feature. */
 static const char *const known_features[] = {
-    "acpi-s3",       "acpi-s4",      "amd-sev",     "amd-sev-es",      "enrolled-keys",
-    "requires-smm",  "secure-boot",  "verbose-dynamic", "verbose-static", NULL,
+    "acpi-s3",      "acpi-s4",     "amd-sev",         "amd-sev-es",     "enrolled-keys",
+    "requires-smm", "secure-boot", "verbose-dynamic", "verbose-static", NULL,
 };
 
 /* Architectures virQEMUCapsArchFromString accepts in libvirt 9.0: QEMU's i386, arm
  * and or32 spellings plus every libvirt arch name (virArch). */
 static const char *const known_architectures[] = {
-    "i386",      "arm",      "or32",        "alpha",   "armv6l",   "armv7l",   "armv7b",
-    "aarch64",   "cris",     "i686",        "ia64",    "lm32",     "m68k",     "microblaze",
-    "microblazeel", "mips",  "mipsel",      "mips64",  "mips64el", "openrisc", "parisc",
-    "parisc64",  "ppc",      "ppcle",       "ppc64",   "ppc64le",  "ppcemb",   "riscv32",
-    "riscv64",   "s390",     "s390x",       "sh4",     "sh4eb",    "sparc",    "sparc64",
-    "unicore32", "x86_64",   "xtensa",      "xtensaeb", NULL,
+    "i386",         "arm",    "or32",   "alpha",    "armv6l",   "armv7l",   "armv7b",
+    "aarch64",      "cris",   "i686",   "ia64",     "lm32",     "m68k",     "microblaze",
+    "microblazeel", "mips",   "mipsel", "mips64",   "mips64el", "openrisc", "parisc",
+    "parisc64",     "ppc",    "ppcle",  "ppc64",    "ppc64le",  "ppcemb",   "riscv32",
+    "riscv64",      "s390",   "s390x",  "sh4",      "sh4eb",    "sparc",    "sparc64",
+    "unicore32",    "x86_64", "xtensa", "xtensaeb", NULL,
 };
 
 static gboolean
@@ -130,9 +130,8 @@ offset_to_line_col(const char *data, gsize offset, guint *line, guint *col)
     *col = (guint)(offset - line_start) + 1;
 }
 
-static gboolean
-set_member_error(GError **error, const char *path, const char *member, const char *fmt, ...)
-    G_GNUC_PRINTF(4, 5);
+static gboolean set_member_error(GError **error, const char *path, const char *member,
+                                 const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
 static gboolean
 set_member_error(GError **error, const char *path, const char *member, const char *fmt, ...)
@@ -155,10 +154,9 @@ json_type_label(json_object *obj)
  * @member_format (e.g. "targets[%zu].machines"), formatted only on error: building
  * member names for every member of every file cost ~10% of loading a large
  * descriptor set (bench/run). */
-static json_object *
-require_member_va(json_object *parent, const char *key, json_type type, const char *path,
-                  GError **error, const char *member_format, va_list args)
-    G_GNUC_PRINTF(6, 0);
+static json_object *require_member_va(json_object *parent, const char *key, json_type type,
+                                      const char *path, GError **error, const char *member_format,
+                                      va_list args) G_GNUC_PRINTF(6, 0);
 
 static json_object *
 require_member_va(json_object *parent, const char *key, json_type type, const char *path,
@@ -178,9 +176,9 @@ require_member_va(json_object *parent, const char *key, json_type type, const ch
     return NULL;
 }
 
-static json_object *
-require_member(json_object *parent, const char *key, json_type type, const char *path,
-               GError **error, const char *member_format, ...) G_GNUC_PRINTF(6, 7);
+static json_object *require_member(json_object *parent, const char *key, json_type type,
+                                   const char *path, GError **error, const char *member_format, ...)
+    G_GNUC_PRINTF(6, 7);
 
 static json_object *
 require_member(json_object *parent, const char *key, json_type type, const char *path,
@@ -193,9 +191,8 @@ require_member(json_object *parent, const char *key, json_type type, const char 
     return value;
 }
 
-static char *
-require_string(json_object *parent, const char *key, const char *path, GError **error,
-               const char *member_format, ...) G_GNUC_PRINTF(5, 6);
+static char *require_string(json_object *parent, const char *key, const char *path, GError **error,
+                            const char *member_format, ...) G_GNUC_PRINTF(5, 6);
 
 static char *
 require_string(json_object *parent, const char *key, const char *path, GError **error,
@@ -212,8 +209,8 @@ require_string(json_object *parent, const char *key, const char *path, GError **
 static gboolean
 parse_interfaces(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 {
-    json_object *array =
-        require_member(root, "interface-types", json_type_array, desc->path, error, "interface-types");
+    json_object *array = require_member(root, "interface-types", json_type_array, desc->path, error,
+                                        "interface-types");
     if (array == NULL)
         return FALSE;
     desc->interface_types = g_ptr_array_new_with_free_func(g_free);
@@ -237,7 +234,8 @@ static gboolean
 parse_flash_file(json_object *mapping, const char *key, const char *path, char **filename,
                  char **format, GError **error)
 {
-    json_object *file = require_member(mapping, key, json_type_object, path, error, "mapping.%s", key);
+    json_object *file =
+        require_member(mapping, key, json_type_object, path, error, "mapping.%s", key);
     if (file == NULL)
         return FALSE;
     *filename = require_string(file, "filename", path, error, "mapping.%s.filename", key);
@@ -250,7 +248,8 @@ parse_flash_file(json_object *mapping, const char *key, const char *path, char *
 static gboolean
 parse_mapping(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 {
-    json_object *mapping = require_member(root, "mapping", json_type_object, desc->path, error, "mapping");
+    json_object *mapping =
+        require_member(root, "mapping", json_type_object, desc->path, error, "mapping");
     if (mapping == NULL)
         return FALSE;
     desc->device = require_string(mapping, "device", desc->path, error, "mapping.device");
@@ -295,7 +294,8 @@ parse_mapping(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 static gboolean
 parse_targets(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 {
-    json_object *array = require_member(root, "targets", json_type_array, desc->path, error, "targets");
+    json_object *array =
+        require_member(root, "targets", json_type_array, desc->path, error, "targets");
     if (array == NULL)
         return FALSE;
     desc->targets = g_ptr_array_new_with_free_func((GDestroyNotify)firmware_target_free);
@@ -316,8 +316,8 @@ parse_targets(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
                                     "aarch64 or arm)",
                                     target->architecture);
         }
-        json_object *machines = require_member(item, "machines", json_type_array, desc->path,
-                                               error, "targets[%zu].machines", i);
+        json_object *machines = require_member(item, "machines", json_type_array, desc->path, error,
+                                               "targets[%zu].machines", i);
         if (machines == NULL)
             return FALSE;
         target->machines = g_ptr_array_new_with_free_func(g_free);
@@ -337,7 +337,8 @@ parse_targets(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 static gboolean
 parse_features(json_object *root, FwnegFirmwareDescriptor *desc, GError **error)
 {
-    json_object *array = require_member(root, "features", json_type_array, desc->path, error, "features");
+    json_object *array =
+        require_member(root, "features", json_type_array, desc->path, error, "features");
     if (array == NULL)
         return FALSE;
     desc->features = g_ptr_array_new_with_free_func(g_free);
@@ -365,7 +366,8 @@ parse_display_members(json_object *root, FwnegFirmwareDescriptor *desc)
         json_object_is_type(value, json_type_string))
         desc->description = g_strdup(json_object_get_string(value));
     desc->tags = g_ptr_array_new_with_free_func(g_free);
-    if (json_object_object_get_ex(root, "tags", &value) && json_object_is_type(value, json_type_array)) {
+    if (json_object_object_get_ex(root, "tags", &value) &&
+        json_object_is_type(value, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(value); i++) {
             json_object *tag = json_object_array_get_idx(value, i);
             if (json_object_is_type(tag, json_type_string))
@@ -390,8 +392,8 @@ parse_json_document(const char *path, const char *data, gsize len, GError **erro
                                                          : json_tokener_error_desc(jerr);
         guint line, col;
         offset_to_line_col(data, MIN(end, len), &line, &col);
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s:%u:%u: invalid JSON: %s", path, line, col, what);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s:%u:%u: invalid JSON: %s",
+                    path, line, col, what);
         json_object_put(root);
         return NULL;
     }
@@ -401,8 +403,8 @@ parse_json_document(const char *path, const char *data, gsize len, GError **erro
             guint line, col;
             offset_to_line_col(data, i, &line, &col);
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                        "%s:%u:%u: invalid JSON: unexpected data after the top-level value",
-                        path, line, col);
+                        "%s:%u:%u: invalid JSON: unexpected data after the top-level value", path,
+                        line, col);
             json_object_put(root);
             return NULL;
         }

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 #define FWNEG_DESCRIPTOR_MAX_BYTES (1024 * 1024)
 
 typedef struct {
-    char *architecture; /* QEMU target name: x86_64, i386, aarch64, arm, riscv64, loongarch64 */
+    char *architecture;  /* QEMU target name: x86_64, i386, aarch64, arm, riscv64, loongarch64 */
     GPtrArray *machines; /* char* globs */
 } FwnegFirmwareTarget;
 
@@ -29,9 +29,9 @@ typedef struct {
     char *executable_format;
     char *nvram_template; /* flash split: nvram-template.filename, else NULL */
     char *nvram_template_format;
-    char *filename;       /* kernel | memory | igvm: filename */
-    GPtrArray *targets;   /* FwnegFirmwareTarget* */
-    GPtrArray *features;  /* char*: known features, in file order */
+    char *filename;              /* kernel | memory | igvm: filename */
+    GPtrArray *targets;          /* FwnegFirmwareTarget* */
+    GPtrArray *features;         /* char*: known features, in file order */
     GPtrArray *unknown_features; /* char*: ignored for matching, reported by lint */
     GPtrArray *tags;
 } FwnegFirmwareDescriptor;

@@ -193,7 +193,8 @@ tristate_feature_mismatch(FwnegTristate requested, const FwnegFirmwareDescriptor
 {
     gboolean has = fwneg_firmware_descriptor_has_feature(desc, feature);
     if (requested == FWNEG_TRISTATE_YES && !has)
-        return g_strdup_printf("%s requested 'yes' but descriptor lacks feature %s", feature, feature);
+        return g_strdup_printf("%s requested 'yes' but descriptor lacks feature %s", feature,
+                               feature);
     if (requested == FWNEG_TRISTATE_NO && has)
         return g_strdup_printf("%s requested 'no' but descriptor has feature %s", feature, feature);
     return NULL;
@@ -202,7 +203,8 @@ tristate_feature_mismatch(FwnegTristate requested, const FwnegFirmwareDescriptor
 /* qemuFirmwareMatchDomain of libvirt 9.0, check for check.  Returns the reason
  * for the first failed check, or NULL when libvirt would take this descriptor. */
 static char *
-libvirt_mismatch(const FwnegDomain *domain, const char *machine, const FwnegFirmwareDescriptor *desc)
+libvirt_mismatch(const FwnegDomain *domain, const char *machine,
+                 const FwnegFirmwareDescriptor *desc)
 {
     const FwnegLoader *loader = &domain->loader;
     const char *want = wanted_interface(domain);
@@ -220,8 +222,8 @@ libvirt_mismatch(const FwnegDomain *domain, const char *machine, const FwnegFirm
             return g_strdup("<loader> has no path to compare with the executable");
         /* libvirt 9.0 compares the strings, without resolving symlinks. */
         if (strcmp(loader->path, desc->executable) != 0)
-            return g_strdup_printf("loader %s is not the descriptor's executable %s",
-                                   loader->path, desc->executable);
+            return g_strdup_printf("loader %s is not the descriptor's executable %s", loader->path,
+                                   desc->executable);
     }
 
     if (want == NULL)
@@ -248,7 +250,8 @@ libvirt_mismatch(const FwnegDomain *domain, const char *machine, const FwnegFirm
                                     : domain->fw_secure_boot;
     if ((reason = tristate_feature_mismatch(secure_boot, desc, "secure-boot")) != NULL)
         return reason;
-    if ((reason = tristate_feature_mismatch(domain->fw_enrolled_keys, desc, "enrolled-keys")) != NULL)
+    if ((reason = tristate_feature_mismatch(domain->fw_enrolled_keys, desc, "enrolled-keys")) !=
+        NULL)
         return reason;
 
     if (loader->secure == FWNEG_TRISTATE_YES &&
@@ -342,7 +345,8 @@ fill_qemu_default(FwnegFirmwareChoice *choice, const FwnegDomain *domain, const 
     choice->device = g_strdup("memory");
     g_autoptr(GPtrArray) search_path = fwneg_options_qemu_firmware_path(options);
     for (guint i = 0; i < search_path->len; i++) {
-        g_autofree char *candidate = g_build_filename(g_ptr_array_index(search_path, i), blob, NULL);
+        g_autofree char *candidate =
+            g_build_filename(g_ptr_array_index(search_path, i), blob, NULL);
         if (host_file_exists(options, candidate)) {
             choice->executable = g_steal_pointer(&candidate);
             return;
@@ -364,8 +368,8 @@ fill_user_loader(FwnegFirmwareChoice *choice, const FwnegDomain *domain)
     choice->interface = g_strdup(pflash ? "uefi" : "bios");
     choice->device = g_strdup(pflash ? "flash" : "memory");
     choice->executable = g_strdup(domain->loader.path);
-    choice->executable_format = g_strdup(domain->loader.format ? domain->loader.format
-                                                               : (pflash ? "raw" : NULL));
+    choice->executable_format =
+        g_strdup(domain->loader.format ? domain->loader.format : (pflash ? "raw" : NULL));
     choice->nvram_template = g_strdup(domain->nvram.template);
     choice->nvram_template_format = g_strdup(domain->nvram.template_format);
 }
@@ -422,13 +426,14 @@ fill_legacy_nvram_template(FwnegFirmwareChoice *choice, const FwnegDomain *domai
     g_autofree char *vars = legacy_nvram_for(list, domain->loader.path);
     if (vars == NULL) {
         g_autofree char *loaders = legacy_loaders(list);
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                    "unable to find any master var store for loader: %s (libvirt 9.0 refuses "
-                    "to start the guest: no firmware descriptor both matches this guest and names "
-                    "this exact path as its executable (compared as a string, symlinks are not "
-                    "resolved), and %s has only: %s); add <nvram template='…'/> naming the matching VARS "
-                    "file, or use a loader path a descriptor names (fwneg explain lists them)",
-                    domain->loader.path, list_name, loaders);
+        g_set_error(
+            error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+            "unable to find any master var store for loader: %s (libvirt 9.0 refuses "
+            "to start the guest: no firmware descriptor both matches this guest and names "
+            "this exact path as its executable (compared as a string, symlinks are not "
+            "resolved), and %s has only: %s); add <nvram template='…'/> naming the matching VARS "
+            "file, or use a loader path a descriptor names (fwneg explain lists them)",
+            domain->loader.path, list_name, loaders);
         return FALSE;
     }
     if (!host_file_exists(options, vars)) {
@@ -529,7 +534,8 @@ format_rejections(const FwnegFirmwareChoice *choice)
 
 /* After the choice, libvirt 9.0's qemuFirmwareEnableFeatures may still refuse it. */
 static gboolean
-check_libvirt_can_apply(const FwnegDomain *domain, const FwnegFirmwareDescriptor *desc, GError **error)
+check_libvirt_can_apply(const FwnegDomain *domain, const FwnegFirmwareDescriptor *desc,
+                        GError **error)
 {
     if (strcmp(desc->device, "flash") == 0) {
         if (strcmp(desc->executable_format, "raw") != 0) {
@@ -539,7 +545,8 @@ check_libvirt_can_apply(const FwnegDomain *domain, const FwnegFirmwareDescriptor
                         desc->executable_format, desc->path);
             return FALSE;
         }
-        if (desc->nvram_template_format != NULL && strcmp(desc->nvram_template_format, "raw") != 0) {
+        if (desc->nvram_template_format != NULL &&
+            strcmp(desc->nvram_template_format, "raw") != 0) {
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
                         "unsupported nvram template format '%s' of chosen firmware %s: libvirt "
                         "9.0 only uses raw images and refuses to start the guest",
@@ -547,7 +554,8 @@ check_libvirt_can_apply(const FwnegDomain *domain, const FwnegFirmwareDescriptor
             return FALSE;
         }
     }
-    if (domain->smm == FWNEG_TRISTATE_NO && fwneg_firmware_descriptor_has_feature(desc, "requires-smm")) {
+    if (domain->smm == FWNEG_TRISTATE_NO &&
+        fwneg_firmware_descriptor_has_feature(desc, "requires-smm")) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
                     "domain has SMM turned off but chosen firmware %s requires it (libvirt 9.0 "
                     "refuses to start the guest); remove <smm state='off'/> or request "
@@ -598,7 +606,8 @@ fwneg_firmware_select(const FwnegDomain *domain, const char *canonical_machine, 
         const FwnegDescriptorEntry *entry = g_ptr_array_index(entries, i);
         switch (entry->state) {
         case FWNEG_DESCRIPTOR_MASKED:
-            add_rejection(choice, entry->path, g_strdup_printf("masked by %s (0 bytes)", entry->path));
+            add_rejection(choice, entry->path,
+                          g_strdup_printf("masked by %s (0 bytes)", entry->path));
             continue;
         case FWNEG_DESCRIPTOR_BROKEN:
             add_rejection(choice, entry->path, g_strdup_printf("unparseable: %s", entry->error));
@@ -651,7 +660,8 @@ fwneg_firmware_select(const FwnegDomain *domain, const char *canonical_machine, 
 
     fill_from_descriptor(choice, want, winner->desc);
     warn_inconsistent_features(choice, winner->desc);
-    if (domain->fw_secure_boot == FWNEG_TRISTATE_YES && !choice->requires_smm && arch_is_x86(domain->arch))
+    if (domain->fw_secure_boot == FWNEG_TRISTATE_YES && !choice->requires_smm &&
+        arch_is_x86(domain->arch))
         g_ptr_array_add(choice->warnings,
                         g_strdup_printf("secure boot without SMM: %s lacks requires-smm, so guest "
                                         "code with kernel privileges can undermine Secure Boot",

@@ -27,21 +27,21 @@ const char *fwneg_firmware_source_to_string(FwnegFirmwareSource source);
 
 typedef struct {
     FwnegFirmwareSource source;
-    char *interface;      /* "bios" | "uefi" */
-    char *descriptor;     /* path of the chosen descriptor, or NULL (QEMU default / user loader) */
-    char *device;         /* flash | memory | kernel, or NULL */
-    char *mode;           /* split | combined | stateless (flash) */
-    char *executable;     /* what QEMU will load; NULL when nothing (e.g. aarch64 without firmware) */
+    char *interface;  /* "bios" | "uefi" */
+    char *descriptor; /* path of the chosen descriptor, or NULL (QEMU default / user loader) */
+    char *device;     /* flash | memory | kernel, or NULL */
+    char *mode;       /* split | combined | stateless (flash) */
+    char *executable; /* what QEMU will load; NULL when nothing (e.g. aarch64 without firmware) */
     char *executable_format;
     char *nvram_template; /* NULL when none */
     char *nvram_template_format;
-    GPtrArray *features; /* char*: the chosen descriptor's features */
-    GPtrArray *rejected; /* FwnegRejection*, in candidate order */
-    gboolean requires_smm;   /* chosen descriptor needs <smm state='on'/> + secure pflash */
+    GPtrArray *features;   /* char*: the chosen descriptor's features */
+    GPtrArray *rejected;   /* FwnegRejection*, in candidate order */
+    gboolean requires_smm; /* chosen descriptor needs <smm state='on'/> + secure pflash */
     /* nvram_template comes from libvirt's loader:nvram list (options' legacy-nvram):
      * libvirt copies the NVRAM from it but its live XML names no template. */
     gboolean nvram_template_from_legacy_list;
-    GPtrArray *warnings;     /* char* */
+    GPtrArray *warnings; /* char* */
 } FwnegFirmwareChoice;
 
 void fwneg_rejection_free(FwnegRejection *rejection);
@@ -52,8 +52,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegFirmwareChoice, fwneg_firmware_choice_free)
  * one-line reason in *reason (libvirt's checks, in libvirt's order, then fwneg's
  * existence checks of executable and NVRAM template under options->sysroot). */
 gboolean fwneg_firmware_matches(const FwnegDomain *domain, const char *canonical_machine,
-                                const FwnegFirmwareDescriptor *desc,
-                                const FwnegOptions *options, char **reason);
+                                const FwnegFirmwareDescriptor *desc, const FwnegOptions *options,
+                                char **reason);
 
 /* Select the firmware.  @entries from fwneg_descriptor_store_load().  When nothing
  * matches and autoselection was requested: FWNEG_ERROR_UNSATISFIABLE whose message
@@ -62,9 +62,8 @@ gboolean fwneg_firmware_matches(const FwnegDomain *domain, const char *canonical
  * descriptor describes gets its NVRAM template from the loader:nvram list
  * (fwneg_options_legacy_nvram) when libvirt would create its NVRAM, and is
  * FWNEG_ERROR_UNSATISFIABLE when the list lacks it.  Returns the choice or NULL. */
-FwnegFirmwareChoice *fwneg_firmware_select(const FwnegDomain *domain,
-                                           const char *canonical_machine, GPtrArray *entries,
-                                           const FwnegOptions *options,
+FwnegFirmwareChoice *fwneg_firmware_select(const FwnegDomain *domain, const char *canonical_machine,
+                                           GPtrArray *entries, const FwnegOptions *options,
                                            FwnegFirmwareChoice **choice_out, GError **error);
 
 G_END_DECLS

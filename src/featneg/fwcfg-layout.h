@@ -20,7 +20,7 @@
 
 G_BEGIN_DECLS
 
-#define FWNEG_FWCFG_FEATURES_FILE "opt/org.fwneg/features"
+#define FWNEG_FWCFG_FEATURES_FILE  "opt/org.fwneg/features"
 #define FWNEG_FWCFG_LAYOUT_VERSION 1
 /* A bound on words per file (the file stays tiny; firmware reads it whole). */
 #define FWNEG_FWCFG_MAX_WORDS 64

@@ -82,7 +82,8 @@ fwneg_fwcfg_ovmf_entries(const FwnegFeatureData *data, GHashTable *settings,
 {
     if (!check_settings(data, settings, error))
         return FALSE;
-    if (data->ovmf_machines == NULL || !fwneg_machine_offers_match(data->ovmf_machines, ctx, NULL) ||
+    if (data->ovmf_machines == NULL ||
+        !fwneg_machine_offers_match(data->ovmf_machines, ctx, NULL) ||
         !fwneg_feature_conditions_all(ctx, data->ovmf_requires))
         return TRUE;
 

@@ -30,8 +30,8 @@
 char *
 fwneg_fwcfg_feature_dir(const FwnegOptions *options)
 {
-    const char *data_dir = options != NULL && options->data_dir != NULL ? options->data_dir
-                                                                       : FWNEG_DATADIR;
+    const char *data_dir =
+        options != NULL && options->data_dir != NULL ? options->data_dir : FWNEG_DATADIR;
     return g_build_filename(data_dir, "firmware.d", NULL);
 }
 
@@ -122,7 +122,8 @@ add_fwneg_files(GPtrArray *entries, const FwnegFeatureData *data, const FwnegFea
         guint n_words = 1;
         for (guint i = 0; i < data->domains->len; i++) {
             const FwnegFeatureDomain *domain = g_ptr_array_index(data->domains, i);
-            if (domain->publisher != FWNEG_FEATURE_PUBLISHER_FWNEG || strcmp(domain->file, file) != 0)
+            if (domain->publisher != FWNEG_FEATURE_PUBLISHER_FWNEG ||
+                strcmp(domain->file, file) != 0)
                 continue;
             words[domain->word] = fwneg_feature_domain_evaluate(domain, ctx, NULL);
             n_words = MAX(n_words, domain->word + 1);
@@ -143,15 +144,14 @@ compare_entries(gconstpointer a, gconstpointer b)
 static void
 assign_files(GPtrArray *entries, const FwnegOptions *options, const FwnegPlan *plan)
 {
-    const char *state_dir = options != NULL && options->state_dir != NULL
-                                ? options->state_dir
-                                : FWNEG_DEFAULT_STATE_DIR;
+    const char *state_dir = options != NULL && options->state_dir != NULL ? options->state_dir
+                                                                          : FWNEG_DEFAULT_STATE_DIR;
     const char *id = plan->uuid != NULL ? plan->uuid : plan->name != NULL ? plan->name : "guest";
     for (guint i = 0; i < entries->len; i++) {
         FwnegPlanFwCfg *entry = g_ptr_array_index(entries, i);
         if (g_strcmp0(entry->origin, "fwneg") == 0)
-            entry->file = g_build_filename(state_dir, FWNEG_FWCFG_STATE_SUBDIR, id, entry->name,
-                                           NULL);
+            entry->file =
+                g_build_filename(state_dir, FWNEG_FWCFG_STATE_SUBDIR, id, entry->name, NULL);
     }
 }
 
@@ -237,8 +237,8 @@ file_already_holds(const char *path, const void *data, gsize len)
     if (fd < 0)
         return FALSE;
     struct stat st;
-    gboolean same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-                    (st.st_mode & 07777) == 0644 && st.st_size == (off_t)len;
+    gboolean same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644 &&
+                    st.st_size == (off_t)len;
     if (same && len > 0) {
         g_autofree guint8 *current = g_malloc(len);
         gsize got = 0;

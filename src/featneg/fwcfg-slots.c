@@ -20,7 +20,8 @@ join(const GPtrArray *names)
 {
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < names->len; i++)
-        g_string_append_printf(out, "%s%s", i ? ", " : "", (const char *)g_ptr_array_index(names, i));
+        g_string_append_printf(out, "%s%s", i ? ", " : "",
+                               (const char *)g_ptr_array_index(names, i));
     return g_string_free(out, FALSE);
 }
 

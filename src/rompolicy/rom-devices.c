@@ -154,8 +154,8 @@ fwneg_rom_pci_dev_path(const FwnegDomain *domain, const FwnegAddress *address, c
             g_string_free(slots, TRUE);
             return NULL;
         }
-        g_autofree char *slot = g_strdup_printf(":%02x.%x", at->slot,
-                                                at->function < 0 ? 0 : at->function);
+        g_autofree char *slot =
+            g_strdup_printf(":%02x.%x", at->slot, at->function < 0 ? 0 : at->function);
         g_string_prepend(slots, slot);
         if (at->bus == 0)
             break;
@@ -171,8 +171,8 @@ fwneg_rom_pci_dev_path(const FwnegDomain *domain, const FwnegAddress *address, c
              * pxb device itself, and a (non-PCIe) pxb puts its devices behind
              * an internal pci-bridge at 00.0 (checked with info ramblock). */
             if (bus->bus_nr < 0) {
-                *why = g_strdup_printf("<controller type='pci' index='%d'> has no busNr",
-                                       bus->index);
+                *why =
+                    g_strdup_printf("<controller type='pci' index='%d'> has no busNr", bus->index);
                 g_string_free(slots, TRUE);
                 return NULL;
             }

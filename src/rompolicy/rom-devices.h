@@ -11,10 +11,10 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    const char *libvirt_model; /* <model type=…> of <interface> / <video> */
-    const char *qemu_type;     /* QOM type name of the device QEMU creates */
-    const char *region;        /* vmsd name, else QOM type: the RAM block's base name */
-    const char *default_rom;   /* QEMU 7.2's PCIDeviceClass romfile, NULL = no ROM */
+    const char *libvirt_model;  /* <model type=…> of <interface> / <video> */
+    const char *qemu_type;      /* QOM type name of the device QEMU creates */
+    const char *region;         /* vmsd name, else QOM type: the RAM block's base name */
+    const char *default_rom;    /* QEMU 7.2's PCIDeviceClass romfile, NULL = no ROM */
     const char *compat_1_4_rom; /* pc_compat_1_4 romfile (≤ pc-*-1.4), NULL = unchanged */
     gboolean no_rom_before_2_7; /* pc_compat_2_6: romfile="" */
 } FwnegRomDevice;
@@ -24,8 +24,7 @@ typedef struct {
 const FwnegRomDevice *fwneg_rom_nic_device(const char *model, const char *arch,
                                            const char *machine);
 /* The device for a video model (primary or secondary); NULL when it has no ROM BAR. */
-const FwnegRomDevice *fwneg_rom_video_device(const char *model, gboolean primary,
-                                             const char *arch);
+const FwnegRomDevice *fwneg_rom_video_device(const char *model, gboolean primary, const char *arch);
 
 /* QEMU 7.2's default ROM file for @dev on @machine (compat rules applied):
  * NULL = no ROM at all. */

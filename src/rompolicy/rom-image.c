@@ -61,7 +61,7 @@ fwneg_rom_image_read(const char *path, const char *display_path, gboolean keep_c
         int saved = errno;
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "ROM file %s: %s%s", name,
                     g_strerror(saved),
-                    saved == ELOOP ? " (a symlink loop: fix or remove the link)"
+                    saved == ELOOP    ? " (a symlink loop: fix or remove the link)"
                     : saved == EACCES ? " (make it readable, or choose another ROM)"
                                       : "");
         return NULL;
@@ -75,8 +75,7 @@ fwneg_rom_image_read(const char *path, const char *display_path, gboolean keep_c
     if (st.st_size == 0 || st.st_size > FWNEG_ROM_MAX_BYTES) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                     "ROM file %s: %s (%" G_GINT64_FORMAT " bytes)", name,
-                    st.st_size == 0 ? "empty" : "too large for an option ROM",
-                    (gint64)st.st_size);
+                    st.st_size == 0 ? "empty" : "too large for an option ROM", (gint64)st.st_size);
         close(fd);
         return NULL;
     }
@@ -123,11 +122,10 @@ fwneg_rom_image_check(const guint8 *data, gsize len, char **reason)
 
     for (guint image = 0;; image++) {
         if (len - offset < 3 || data[offset] != 0x55 || data[offset + 1] != 0xAA) {
-            *reason = image == 0
-                          ? g_strdup("not a PCI option ROM: no 0x55AA signature at offset 0")
-                          : g_strdup_printf("image %u at offset %" G_GSIZE_FORMAT
-                                            " has no 0x55AA signature",
-                                            image, offset);
+            *reason = image == 0 ? g_strdup("not a PCI option ROM: no 0x55AA signature at offset 0")
+                                 : g_strdup_printf("image %u at offset %" G_GSIZE_FORMAT
+                                                   " has no 0x55AA signature",
+                                                   image, offset);
             return FALSE;
         }
         gsize image_len = (gsize)data[offset + 2] * 512;
@@ -140,9 +138,8 @@ fwneg_rom_image_check(const guint8 *data, gsize len, char **reason)
             }
         }
         if (image_len == 0) {
-            *reason = g_strdup_printf("image %u at offset %" G_GSIZE_FORMAT
-                                      " declares a length of 0",
-                                      image, offset);
+            *reason = g_strdup_printf(
+                "image %u at offset %" G_GSIZE_FORMAT " declares a length of 0", image, offset);
             return FALSE;
         }
         if (image_len > len - offset) {
@@ -240,8 +237,8 @@ fwneg_rom_hash_cache_store(FwnegRomHashCache *cache, const char *path, const Fwn
     json_object_object_add(entry, "size", json_object_new_int64(image->file_size));
     json_object_object_add(entry, "mtime-usec", json_object_new_int64(image->mtime_usec));
     json_object_object_add(entry, "sha256", json_object_new_string(image->sha256));
-    json_object_object_add(entry, "layout",
-                           json_object_new_string(image->layout_error ? image->layout_error : "ok"));
+    json_object_object_add(
+        entry, "layout", json_object_new_string(image->layout_error ? image->layout_error : "ok"));
     json_object_object_add(cache->entries, path, entry);
     cache->dirty = TRUE;
 }
@@ -252,8 +249,8 @@ fwneg_rom_hash_cache_save(FwnegRomHashCache *cache)
     if (cache == NULL || cache->file == NULL || !cache->dirty)
         return;
     g_autofree char *dir = g_path_get_dirname(cache->file);
-    const char *text = json_object_to_json_string_ext(cache->entries, JSON_C_TO_STRING_PRETTY |
-                                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *text = json_object_to_json_string_ext(
+        cache->entries, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     if (fwneg_ensure_state_dir(dir, 0755, NULL))
         fwneg_atomic_write(cache->file, text, strlen(text), 0644, NULL);
     cache->dirty = FALSE;

@@ -44,8 +44,8 @@ FwnegRomHashCache *fwneg_rom_hash_cache_new(const char *cache_file);
 void fwneg_rom_hash_cache_free(FwnegRomHashCache *cache);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegRomHashCache, fwneg_rom_hash_cache_free)
 /* The cached facts of @path when its size and mtime still match, else NULL. */
-FwnegRomImage *fwneg_rom_hash_cache_lookup(FwnegRomHashCache *cache, const char *path,
-                                           gint64 size, gint64 mtime_usec);
+FwnegRomImage *fwneg_rom_hash_cache_lookup(FwnegRomHashCache *cache, const char *path, gint64 size,
+                                           gint64 mtime_usec);
 void fwneg_rom_hash_cache_store(FwnegRomHashCache *cache, const char *path,
                                 const FwnegRomImage *image);
 /* Write the cache back when it changed (best effort: a cache that cannot be

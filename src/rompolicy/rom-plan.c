@@ -76,8 +76,8 @@ find_rom_file(const RomPlanContext *ctx, const char *name)
     if (g_path_is_absolute(name))
         return g_strdup(name);
     for (guint i = 0; i < ctx->search_dirs->len; i++) {
-        g_autofree char *host = g_build_filename(g_ptr_array_index(ctx->search_dirs, i), name,
-                                                 NULL);
+        g_autofree char *host =
+            g_build_filename(g_ptr_array_index(ctx->search_dirs, i), name, NULL);
         g_autofree char *real = fwneg_options_sysroot_path(ctx->options, host);
         struct stat st;
         if (ctx->qemu_policy ? access(real, R_OK) == 0 : lstat(real, &st) == 0)
@@ -206,8 +206,7 @@ default_policy_file(const RomPlanContext *ctx, const FwnegRomDevice *dev,
 static gboolean
 plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GError **error)
 {
-    const FwnegRomDevice *dev =
-        fwneg_rom_nic_device(iface->model, ctx->domain->arch, ctx->machine);
+    const FwnegRomDevice *dev = fwneg_rom_nic_device(iface->model, ctx->domain->arch, ctx->machine);
     if (dev == NULL)
         return TRUE; /* not a PCI NIC with a ROM BAR (usb-net, hostdev, …) */
 
@@ -221,12 +220,11 @@ plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GE
         (iface->rom.file != NULL && iface->rom.file[0] == '\0'))
         return TRUE;
     if (iface->rom.file != NULL)
-        return fill_rom(ctx, rom, dev, &iface->address, iface->rom.file, NULL,
-                        !ctx->qemu_policy, error);
+        return fill_rom(ctx, rom, dev, &iface->address, iface->rom.file, NULL, !ctx->qemu_policy,
+                        error);
     if (ctx->qemu_policy) {
         const char *file = fwneg_rom_qemu_default_file(dev, ctx->machine);
-        return file == NULL ||
-               fill_rom(ctx, rom, dev, &iface->address, file, NULL, FALSE, error);
+        return file == NULL || fill_rom(ctx, rom, dev, &iface->address, file, NULL, FALSE, error);
     }
     const FwnegRomSet *set = NULL;
     const char *file = default_policy_file(ctx, dev, &set);
@@ -238,12 +236,12 @@ plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GE
 static gboolean
 plan_video(RomPlanContext *ctx, const FwnegVideo *video, guint index, GError **error)
 {
-    const FwnegRomDevice *dev = fwneg_rom_video_device(video->model, video->primary,
-                                                       ctx->domain->arch);
+    const FwnegRomDevice *dev =
+        fwneg_rom_video_device(video->model, video->primary, ctx->domain->arch);
     if (dev == NULL)
         return TRUE;
-    g_autofree char *label = video->alias ? g_strdup(video->alias)
-                                          : g_strdup_printf("video[%u]", index);
+    g_autofree char *label =
+        video->alias ? g_strdup(video->alias) : g_strdup_printf("video[%u]", index);
     FwnegPlanRom *rom = rom_entry_new(label, dev->libvirt_model, video->alias, 0);
     g_ptr_array_add(ctx->plan->roms, rom);
     gboolean saved_policy = ctx->qemu_policy;
@@ -277,8 +275,7 @@ fwneg_rom_plan(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
         /* Loaded once by the front end: the same sets and warnings as reading now. */
         sets = g_ptr_array_ref(data->rom_sets);
         for (guint i = 0; i < data->rom_set_warnings->len; i++)
-            g_ptr_array_add(plan->warnings,
-                            g_strdup(g_ptr_array_index(data->rom_set_warnings, i)));
+            g_ptr_array_add(plan->warnings, g_strdup(g_ptr_array_index(data->rom_set_warnings, i)));
     } else {
         sets = fwneg_rom_sets_load(sets_dir, NULL, plan->warnings);
     }

@@ -100,8 +100,8 @@ fwneg_rom_set_parse(const char *data, gsize len, const char *path, GError **erro
     set->path = g_strdup(path);
     set->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     if (root == NULL || jerr != json_tokener_success) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: not valid JSON (%s)",
-                    path, json_tokener_error_desc(jerr));
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: not valid JSON (%s)", path,
+                    json_tokener_error_desc(jerr));
         json_object_put(root);
         return NULL;
     }

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    char *path;             /* descriptor file */
+    char *path; /* descriptor file */
     char *description;
     GPtrArray *architectures; /* char*: libvirt arch names */
     GPtrArray *interfaces;    /* char*: bios | uefi */

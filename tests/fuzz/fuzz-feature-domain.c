@@ -16,8 +16,7 @@ evaluate_all(const FwnegFeatureData *data, const char *machine, const char *qemu
     fwneg_feature_context_add_feature(ctx, "secure-boot");
     for (guint i = 0; data->domains != NULL && i < data->domains->len; i++) {
         gboolean undecidable = FALSE;
-        (void)fwneg_feature_domain_evaluate(g_ptr_array_index(data->domains, i), ctx,
-                                            &undecidable);
+        (void)fwneg_feature_domain_evaluate(g_ptr_array_index(data->domains, i), ctx, &undecidable);
     }
     gboolean undecidable = FALSE;
     g_autoptr(GPtrArray) files = fwneg_feature_data_qemu_files(data, ctx, &undecidable);

@@ -20,8 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (guint i = 0; i < desc->targets->len; i++) {
             const FwnegFirmwareTarget *target = g_ptr_array_index(desc->targets, i);
             for (guint j = 0; j < target->machines->len; j++)
-                (void)g_pattern_match_simple(g_ptr_array_index(target->machines, j),
-                                             "pc-q35-7.2");
+                (void)g_pattern_match_simple(g_ptr_array_index(target->machines, j), "pc-q35-7.2");
         }
     }
     return 0;

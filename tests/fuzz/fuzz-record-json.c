@@ -12,8 +12,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan =
-        fwneg_plan_from_json((const char *)data, size, "fuzz.json", &error);
+    g_autoptr(FwnegPlan) plan = fwneg_plan_from_json((const char *)data, size, "fuzz.json", &error);
     fwneg_fuzz_check_result(plan != NULL, error);
     if (plan == NULL)
         return 0;

@@ -16,7 +16,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Whatever the file held, lookups answer or miss; they never crash. */
     static const char *const roms[] = {"/usr/lib/ipxe/qemu/efi-virtio.rom", "a", ""};
     for (gsize i = 0; i < G_N_ELEMENTS(roms); i++) {
-        g_autoptr(FwnegRomImage) image = fwneg_rom_hash_cache_lookup(cache, roms[i], 249344, 1612718750000000);
+        g_autoptr(FwnegRomImage) image =
+            fwneg_rom_hash_cache_lookup(cache, roms[i], 249344, 1612718750000000);
         g_autoptr(FwnegRomImage) image1 = fwneg_rom_hash_cache_lookup(cache, roms[i], 1, 1);
     }
     return 0;

@@ -37,12 +37,11 @@ check_limits(const char *dir, GPtrArray *names, Limits *limits)
     }
     if ((limits->max_files != 0 && names->len > limits->max_files) ||
         (limits->max_bytes != 0 && bytes > limits->max_bytes))
-        g_ptr_array_add(limits->oversized,
-                        g_strdup_printf("%s: %u files, %" G_GUINT64_FORMAT
-                                        " bytes (limits %" G_GUINT64_FORMAT " files, %"
-                                        G_GUINT64_FORMAT " bytes; run-fuzzer TARGET 0 --merge)",
-                                        dir, names->len, bytes, limits->max_files,
-                                        limits->max_bytes));
+        g_ptr_array_add(
+            limits->oversized,
+            g_strdup_printf("%s: %u files, %" G_GUINT64_FORMAT " bytes (limits %" G_GUINT64_FORMAT
+                            " files, %" G_GUINT64_FORMAT " bytes; run-fuzzer TARGET 0 --merge)",
+                            dir, names->len, bytes, limits->max_files, limits->max_bytes));
 }
 
 static void

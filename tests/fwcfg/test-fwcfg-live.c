@@ -96,8 +96,7 @@ live_machines(const char *qemu, const char *prefix)
 static FwnegDomain *
 load_guest(const char *file, const char *machine, const char *arch)
 {
-    g_autofree char *path =
-        g_build_filename(g_getenv("FWNEG_TEST_DATA"), "fwcfg", file, NULL);
+    g_autofree char *path = g_build_filename(g_getenv("FWNEG_TEST_DATA"), "fwcfg", file, NULL);
     g_autofree char *text = NULL;
     g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
     g_autoptr(GString) xml = g_string_new(text);
@@ -151,8 +150,8 @@ hex_of(GBytes *bytes)
 static void
 test_smi_x86(void)
 {
-    static const char *const files[] = {"etc/smi/supported-features",
-                                        "etc/smi/requested-features", "etc/smi/features-ok"};
+    static const char *const files[] = {"etc/smi/supported-features", "etc/smi/requested-features",
+                                        "etc/smi/features-ok"};
     g_autoptr(GPtrArray) q35 = live_machines("qemu-system-x86_64", "pc-q35-");
     g_autoptr(GPtrArray) i440fx = live_machines("qemu-system-x86_64", "pc-i440fx-");
     g_autoptr(GPtrArray) all = g_ptr_array_new();
@@ -169,12 +168,12 @@ test_smi_x86(void)
             g_autofree char *out = run.stdout_text;
             const FwnegPlanFwCfg *entry = find_entry(plan, files[f]);
             g_autofree char *predicted = entry != NULL ? hex_of(entry->data) : g_strdup("absent");
-            g_autofree char *live = run.status == 3 ? g_strdup("absent")
-                                                    : g_strstrip(g_strdup(out));
+            g_autofree char *live =
+                run.status == 3 ? g_strdup("absent") : g_strstrip(g_strdup(out));
             g_assert_cmpint(run.status == 0 || run.status == 3, ==, TRUE);
             if (g_strcmp0(predicted, live) != 0)
-                g_test_message("MISMATCH %s %s: fwneg %s, QEMU %s", machine, files[f],
-                               predicted, live);
+                g_test_message("MISMATCH %s %s: fwneg %s, QEMU %s", machine, files[f], predicted,
+                               live);
             g_assert_cmpstr(predicted, ==, live);
             if (f == 0)
                 g_test_message("%-20s | %s", machine, live);
@@ -290,8 +289,7 @@ test_files_variants(void)
         {
             g_autoptr(FwnegPlan) plan = plan_guest(domain, machines[m]);
             g_autoptr(GPtrArray) extra = g_ptr_array_new();
-            g_autoptr(FwnegFeatureContext) ctx =
-                fwneg_fwcfg_context_new(domain, plan, machines[m]);
+            g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(domain, plan, machines[m]);
             g_autoptr(GPtrArray) predicted = fwneg_feature_data_qemu_files(feature_data, ctx, NULL);
             FwcfgRun run = run_fwcfg(FALSE, "--list", NULL, no_acpi, NULL);
             g_autofree char *out = run.stdout_text;

@@ -21,7 +21,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#define FW_CFG_FILE_DIR 0x19
+#define FW_CFG_FILE_DIR       0x19
 #define FW_CFG_DIR_ENTRY_SIZE 64
 #define QTEST_TIMEOUT_SECONDS 60
 
@@ -62,8 +62,8 @@ qtest_start(Qtest *qt, char **qemu_argv, GError **error)
         g_ptr_array_add(argv, (char *)extra[i]);
     g_ptr_array_add(argv, NULL);
 
-    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
     g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
     qt->qemu = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
     if (qt->qemu == NULL)
@@ -98,8 +98,8 @@ qtest_batch(Qtest *qt, GPtrArray *requests, GError **error)
         if (g_str_has_prefix(line, "IRQ"))
             continue;
         if (!g_str_has_prefix(line, "OK")) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "qtest answered '%s' to '%s'",
-                        line, (const char *)g_ptr_array_index(requests, answers->len));
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "qtest answered '%s' to '%s'", line,
+                        (const char *)g_ptr_array_index(requests, answers->len));
             return NULL;
         }
         g_ptr_array_add(answers, g_strdup(line[2] == ' ' ? line + 3 : ""));

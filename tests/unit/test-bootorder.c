@@ -9,7 +9,7 @@
 #include "fwneg-error.h"
 #include "of-path.h"
 
-#define PCI(bus, slot, fn)                                                                        \
+#define PCI(bus, slot, fn)                                                                         \
     "<address type='pci' domain='0x0000' bus='" bus "' slot='" slot "' function='" fn "'/>"
 
 static FwnegDomain *
@@ -51,12 +51,12 @@ test_pci_names(void)
         guint16 class_code, vendor, device;
         const char *name;
     } cases[] = {
-        {0x0100, 0x1af4, 0x1001, "scsi"},           {0x0104, 0x1000, 0x0060, "raid"},
-        {0x0106, 0x8086, 0x2922, "pci8086,2922"},   {0x0108, 0x1b36, 0x0010, "pci1b36,0010"},
-        {0x0200, 0x8086, 0x100e, "ethernet"},       {0x0300, 0x1234, 0x1111, "display"},
-        {0x0380, 0x1b36, 0x0100, "display"},        {0x0604, 0x1b36, 0x000c, "pci-bridge"},
-        {0x0c03, 0x1b36, 0x000d, "usb"},            {0x0180, 0x1af4, 0x105a, "pci1af4,105a"},
-        {0x0b40, 0x0000, 0x0000, "cpu"},            {0x0280, 0x15b3, 0x1018, "pci15b3,1018"},
+        {0x0100, 0x1af4, 0x1001, "scsi"},         {0x0104, 0x1000, 0x0060, "raid"},
+        {0x0106, 0x8086, 0x2922, "pci8086,2922"}, {0x0108, 0x1b36, 0x0010, "pci1b36,0010"},
+        {0x0200, 0x8086, 0x100e, "ethernet"},     {0x0300, 0x1234, 0x1111, "display"},
+        {0x0380, 0x1b36, 0x0100, "display"},      {0x0604, 0x1b36, 0x000c, "pci-bridge"},
+        {0x0c03, 0x1b36, 0x000d, "usb"},          {0x0180, 0x1af4, 0x105a, "pci1af4,105a"},
+        {0x0b40, 0x0000, 0x0000, "cpu"},          {0x0280, 0x15b3, 0x1018, "pci15b3,1018"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *name =
@@ -79,19 +79,17 @@ test_disk_name_index(void)
     g_assert_cmpint(fwneg_disk_name_to_index("vd"), ==, -1);
 }
 
-#define DISK(dev, bus, device, addr)                                                              \
+#define DISK(dev, bus, device, addr)                                                               \
     "<disk type='file' device='" device "'><target dev='" dev "' bus='" bus "'/>" addr "</disk>"
 
 /* reference/bootorder.md §5.2, verified with libvirt 9.0: XML order vdb, hda,
  * vda, hdc, fda + network,cdrom,fd,hd → NIC 1, hdc 2, fda 3, vda 4. */
 static const char legacy_devices[] =
-    DISK("vdb", "virtio", "disk", PCI("0", "0x05", "0x0"))
-    DISK("hda", "ide", "disk", "")
-    DISK("vda", "virtio", "disk", PCI("0", "0x04", "0x0"))
-    DISK("hdc", "ide", "cdrom", "")
-    DISK("fda", "fdc", "floppy", "")
-    "<interface type='user'><mac address='52:54:00:00:00:01'/><model type='rtl8139'/>"
-    PCI("0", "0x03", "0x0") "</interface>";
+    DISK("vdb", "virtio", "disk", PCI("0", "0x05", "0x0")) DISK("hda", "ide", "disk", "")
+        DISK("vda", "virtio", "disk", PCI("0", "0x04", "0x0")) DISK("hdc", "ide", "cdrom", "")
+            DISK("fda", "fdc", "floppy",
+                 "") "<interface type='user'><mac address='52:54:00:00:00:01'/><model "
+                     "type='rtl8139'/>" PCI("0", "0x03", "0x0") "</interface>";
 
 static void
 test_libvirt_disk_order(void)
@@ -112,14 +110,15 @@ test_legacy_boot_dev(void)
 {
     g_autoptr(FwnegDomain) domain = parse(
         "x86_64", "pc-i440fx-7.2",
-        "<boot dev='network'/><boot dev='cdrom'/><boot dev='fd'/><boot dev='hd'/>",
-        legacy_devices);
+        "<boot dev='network'/><boot dev='cdrom'/><boot dev='fd'/><boot dev='hd'/>", legacy_devices);
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-i440fx-7.2", &error);
     const char *expected[] = {"/pci@i0cf8/ethernet@3/ethernet-phy@0",
                               "/pci@i0cf8/ide@1,1/drive@1/disk@0",
-                              "/pci@i0cf8/isa@1/fdc@03f0/floppy@0", "/pci@i0cf8/scsi@4/disk@0,0",
-                              "HALT", NULL};
+                              "/pci@i0cf8/isa@1/fdc@03f0/floppy@0",
+                              "/pci@i0cf8/scsi@4/disk@0,0",
+                              "HALT",
+                              NULL};
 
     g_assert_no_error(error);
     assert_lines(plan->bootorder, expected);
@@ -138,20 +137,21 @@ test_legacy_boot_dev(void)
 static void
 test_legacy_positions_kept(void)
 {
-    g_autoptr(FwnegDomain) domain =
-        parse("x86_64", "pc-q35-7.2", "<boot dev='cdrom'/><boot dev='hd'/><boot dev='network'/>",
-              DISK("vda", "virtio", "disk", PCI("0", "0x04", "0x0"))
-              "<interface type='user'><model type='e1000e'/>" PCI("0", "0x03", "0x0")
-              "</interface>");
+    g_autoptr(FwnegDomain) domain = parse(
+        "x86_64", "pc-q35-7.2", "<boot dev='cdrom'/><boot dev='hd'/><boot dev='network'/>",
+        DISK("vda", "virtio", "disk",
+             PCI("0", "0x04",
+                 "0x0")) "<interface type='user'><model type='e1000e'/>" PCI("0", "0x03",
+                                                                             "0x0") "</interface>");
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", &error);
 
     g_assert_no_error(error);
     g_assert_cmpuint(plan->boot_entries->len, ==, 2);
-    g_assert_cmpint(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 0))->bootindex,
-                    ==, 2);
-    g_assert_cmpint(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 1))->bootindex,
-                    ==, 3);
+    g_assert_cmpint(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 0))->bootindex, ==,
+                    2);
+    g_assert_cmpint(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 1))->bootindex, ==,
+                    3);
     g_assert_cmpstr(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 1))->qemu_id, ==,
                     "net0");
 }
@@ -163,7 +163,7 @@ test_default_hd(void)
     g_autoptr(FwnegDomain) domain =
         parse("x86_64", "pc-q35-7.2", "",
               DISK("sdb", "sata", "cdrom", "") DISK("sda", "sata", "disk", "")
-              DISK("vda", "virtio", "disk", PCI("0", "0x04", "0x0")));
+                  DISK("vda", "virtio", "disk", PCI("0", "0x04", "0x0")));
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", &error);
     const char *expected[] = {"/pci@i0cf8/pci8086,2922@1f,2/drive@0/disk@0", "HALT", NULL};
@@ -178,10 +178,9 @@ test_default_hd(void)
 static void
 test_empty_has_no_halt(void)
 {
-    g_autoptr(FwnegDomain) domain =
-        parse("x86_64", "pc-i440fx-7.2", "",
-              "<interface type='user'><model type='e1000'/>" PCI("0", "0x03", "0x0")
-              "</interface>");
+    g_autoptr(FwnegDomain) domain = parse(
+        "x86_64", "pc-i440fx-7.2", "",
+        "<interface type='user'><model type='e1000'/>" PCI("0", "0x03", "0x0") "</interface>");
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-i440fx-7.2", &error);
 
@@ -196,23 +195,43 @@ test_topology_paths(void)
     g_autoptr(FwnegDomain) domain = parse(
         "x86_64", "pc-q35-7.2", "",
         "<controller type='pci' index='0' model='pcie-root'/>"
-        "<controller type='pci' index='1' model='pcie-expander-bus'><target busNr='200'/>"
-        PCI("0", "0x05", "0x0") "</controller>"
-        "<controller type='pci' index='2' model='pcie-expander-bus'><target busNr='100'/>"
-        PCI("0", "0x06", "0x0") "</controller>"
-        "<controller type='pci' index='3' model='pcie-root-port'>" PCI("1", "0x00", "0x0")
-        "</controller>"
-        "<controller type='scsi' index='0' model='virtio-scsi'>" PCI("3", "0x00", "0x0")
-        "</controller>"
-        "<controller type='usb' index='0' model='qemu-xhci'>" PCI("0", "0x07", "0x0")
-        "</controller>"
-        "<disk type='file' device='disk'><target dev='sda' bus='scsi'/>"
-        "<address type='drive' controller='0' bus='0' target='10' unit='17'/>"
-        "<boot order='2'/></disk>"
-        "<disk type='file' device='disk'><target dev='sdb' bus='usb'/>"
-        "<address type='usb' bus='0' port='1.12'/><boot order='1'/></disk>"
-        "<interface type='user'><model type='virtio'/>" PCI("2", "0x1f", "0x7")
-        "<boot order='3'/></interface>");
+        "<controller type='pci' index='1' model='pcie-expander-bus'><target busNr='200'/>" PCI(
+            "0", "0x05",
+            "0x0") "</controller>"
+                   "<controller type='pci' index='2' model='pcie-expander-bus'><target "
+                   "busNr='100'/>" PCI(
+                       "0", "0x06",
+                       "0x0") "</controller>"
+                              "<controller type='pci' index='3' model='pcie-root-port'>" PCI(
+                                  "1", "0x00",
+                                  "0x0") "</controller>"
+                                         "<controller type='scsi' index='0' "
+                                         "model='virtio-scsi'>" PCI(
+                                             "3", "0x00",
+                                             "0x0") "</controller>"
+                                                    "<controller type='usb' index='0' "
+                                                    "model='qemu-xhci'>" PCI(
+                                                        "0", "0x07",
+                                                        "0x0") "</controller>"
+                                                               "<disk type='file' "
+                                                               "device='disk'><target dev='sda' "
+                                                               "bus='scsi'/>"
+                                                               "<address type='drive' "
+                                                               "controller='0' bus='0' target='10' "
+                                                               "unit='17'/>"
+                                                               "<boot order='2'/></disk>"
+                                                               "<disk type='file' "
+                                                               "device='disk'><target dev='sdb' "
+                                                               "bus='usb'/>"
+                                                               "<address type='usb' bus='0' "
+                                                               "port='1.12'/><boot "
+                                                               "order='1'/></disk>"
+                                                               "<interface type='user'><model "
+                                                               "type='virtio'/>" PCI(
+                                                                   "2", "0x1f",
+                                                                   "0x7") "<boot "
+                                                                          "order='3'/></"
+                                                                          "interface>");
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", &error);
     const char *expected[] = {
@@ -374,11 +393,14 @@ test_fdt_nodes(void)
 static void
 test_arm_virt_plan(void)
 {
-    g_autoptr(FwnegDomain) domain =
-        parse("aarch64", "virt-7.2", "<kernel>/boot/Image</kernel>",
-              DISK("vda", "virtio", "disk", PCI("0", "0x04", "0x0"))
-              "<interface type='user'><model type='virtio'/>" PCI("0", "0x03", "0x0")
-              "<boot order='1'/></interface>");
+    g_autoptr(FwnegDomain) domain = parse(
+        "aarch64", "virt-7.2", "<kernel>/boot/Image</kernel>",
+        DISK("vda", "virtio", "disk",
+             PCI("0", "0x04",
+                 "0x0")) "<interface type='user'><model type='virtio'/>" PCI("0", "0x03",
+                                                                             "0x0") "<boot "
+                                                                                    "order='1'/></"
+                                                                                    "interface>");
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegPlan) plan = plan_for(domain, "virt-7.2", &error);
     /* per-device boot on the NIC: the disk has none; ARM -kernel adds no ROM line */

@@ -14,8 +14,10 @@ static const char good_json[] =
     "{\"description\": \"%s\", \"interface-types\": [\"uefi\"],\n"
     " \"mapping\": {\"device\": \"flash\", \"mode\": \"split\",\n"
     "   \"executable\": {\"filename\": \"/usr/share/OVMF/OVMF_CODE_4M.fd\", \"format\": \"raw\"},\n"
-    "   \"nvram-template\": {\"filename\": \"/usr/share/OVMF/OVMF_VARS_4M.fd\", \"format\": \"raw\"}},\n"
-    " \"targets\": [{\"architecture\": \"x86_64\", \"machines\": [\"pc-q35-*\", \"pc-i440fx-*\"]},\n"
+    "   \"nvram-template\": {\"filename\": \"/usr/share/OVMF/OVMF_VARS_4M.fd\", \"format\": "
+    "\"raw\"}},\n"
+    " \"targets\": [{\"architecture\": \"x86_64\", \"machines\": [\"pc-q35-*\", "
+    "\"pc-i440fx-*\"]},\n"
     "               {\"architecture\": \"i386\", \"machines\": []}],\n"
     " \"features\": [\"acpi-s3\", \"secure-boot\", \"no-such-feature\", 7],\n"
     " \"tags\": [\"t1\", \"\"]}\n";
@@ -68,7 +70,8 @@ fixture_set_up(Fixture *f, gconstpointer data)
     write_file(f->low, "30-kernel.json", kernel_json);
     write_file(f->low, "40-broken.json", "{\"interface-types\": [\"uefi\"],\n  \"mapping\": ");
     write_file(f->low, "50-bad-member.json",
-               "{\"interface-types\": [\"uefi\"], \"mapping\": {\"device\": \"flash\", \"mode\": \"combined\", "
+               "{\"interface-types\": [\"uefi\"], \"mapping\": {\"device\": \"flash\", \"mode\": "
+               "\"combined\", "
                "\"executable\": {\"filename\": \"/x\", \"format\": \"raw\"}}, "
                "\"targets\": [{\"architecture\": \"x86_64\", \"machines\": [1]}], "
                "\"features\": []}");

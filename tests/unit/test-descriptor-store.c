@@ -47,8 +47,8 @@ test_merge_three_dirs(void)
 
     /* strcmp order; dot files, the directory and the dangling symlink are gone. */
     static const char *const names[] = {
-        "10-alpha.json", "50-override.json", "60-masked.json", "65-unmask.json",
-        "70-broken.json", "80-link.json", "9-nine.json", "90-xdg-only.json", "A-upper.json",
+        "10-alpha.json", "50-override.json", "60-masked.json",   "65-unmask.json", "70-broken.json",
+        "80-link.json",  "9-nine.json",      "90-xdg-only.json", "A-upper.json",
     };
     g_assert_cmpuint(entries->len, ==, G_N_ELEMENTS(names));
     for (guint i = 0; i < entries->len; i++) {
@@ -130,8 +130,8 @@ test_no_dirs(void)
 static void
 test_without_sysroot(void)
 {
-    g_autofree char *share = g_build_filename(g_getenv("FWNEG_TEST_DATA"), "firmware", "store",
-                                              "share", NULL);
+    g_autofree char *share =
+        g_build_filename(g_getenv("FWNEG_TEST_DATA"), "firmware", "store", "share", NULL);
     g_autoptr(GPtrArray) dirs = dirs_new(share, NULL);
     g_autoptr(GPtrArray) entries = fwneg_descriptor_store_load(dirs, NULL, NULL);
     const FwnegDescriptorEntry *alpha = find_entry(entries, "10-alpha.json");
@@ -174,7 +174,8 @@ test_oversized_and_many(void)
     gint64 start = g_get_monotonic_time();
     g_autoptr(GPtrArray) entries = fwneg_descriptor_store_load(dirs, NULL, NULL);
     gint64 elapsed = g_get_monotonic_time() - start;
-    g_test_message("loaded %u descriptors in %" G_GINT64_FORMAT " ms", entries->len, elapsed / 1000);
+    g_test_message("loaded %u descriptors in %" G_GINT64_FORMAT " ms", entries->len,
+                   elapsed / 1000);
     g_assert_cmpuint(entries->len, ==, 10001);
     const FwnegDescriptorEntry *first = g_ptr_array_index(entries, 0);
     g_assert_cmpstr(first->name, ==, "00-big.json");

@@ -35,12 +35,10 @@ test_smi_table(void)
         guint64 expected;
         gboolean undecidable;
     } cases[] = {
-        {"pc-q35-2.4", 0, FALSE},        {"pc-q35-2.8", 0, FALSE},
-        {"pc-q35-2.9", 1, FALSE},        {"pc-q35-2.12", 1, FALSE},
-        {"pc-q35-4.0.1", 1, FALSE},      {"pc-q35-5.1", 1, FALSE},
-        {"pc-q35-5.2", 3, FALSE},        {"pc-q35-6.0", 7, FALSE},
-        {"pc-q35-7.2", 7, FALSE},        {"pc-i440fx-7.2", 0, FALSE},
-        {"virt-7.2", 0, FALSE},          {"pc-q35-rhel9.2.0", 0, TRUE},
+        {"pc-q35-2.4", 0, FALSE},    {"pc-q35-2.8", 0, FALSE},   {"pc-q35-2.9", 1, FALSE},
+        {"pc-q35-2.12", 1, FALSE},   {"pc-q35-4.0.1", 1, FALSE}, {"pc-q35-5.1", 1, FALSE},
+        {"pc-q35-5.2", 3, FALSE},    {"pc-q35-6.0", 7, FALSE},   {"pc-q35-7.2", 7, FALSE},
+        {"pc-i440fx-7.2", 0, FALSE}, {"virt-7.2", 0, FALSE},     {"pc-q35-rhel9.2.0", 0, TRUE},
     };
     g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     const FwnegFeatureDomain *smi = fwneg_feature_data_find_domain(data, "smi");
@@ -73,8 +71,10 @@ test_dependencies(void)
         "{\"kind\":\"feature-domain\",\"name\":\"d\",\"publisher\":\"fwneg\","
         "\"file\":\"opt/org.example/f\",\"word\":2,\"bits\":["
         "{\"name\":\"a\",\"bit\":0,\"offered-by\":[{\"machine\":\"m-*\",\"until\":\"3.0\"}]},"
-        "{\"name\":\"b\",\"bit\":5,\"requires-bits\":[\"a\"],\"offered-by\":[{\"machine\":\"m-*\"}]},"
-        "{\"name\":\"c\",\"bit\":63,\"requires-bits\":[\"b\"],\"offered-by\":[{\"machine\":\"m-*\"}]}"
+        "{\"name\":\"b\",\"bit\":5,\"requires-bits\":[\"a\"],\"offered-by\":[{\"machine\":\"m-*\"}]"
+        "},"
+        "{\"name\":\"c\",\"bit\":63,\"requires-bits\":[\"b\"],\"offered-by\":[{\"machine\":\"m-*\"}"
+        "]}"
         "]}";
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegFeatureData) data = parse_fixture(json, &error);
@@ -132,7 +132,8 @@ test_errors(void)
         {"{\"kind\":\"feature-domain\",\"name\":\"d\",\"publisher\":\"fwneg\",\"file\":\"opt/"
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"word\":1,\"bits\":[]}",
          "QEMU allows at most 55"},
-        {"{\"kind\":\"feature-domain\",\"name\":\"d\",\"publisher\":\"fwneg\",\"file\":\"opt/a/../b\","
+        {"{\"kind\":\"feature-domain\",\"name\":\"d\",\"publisher\":\"fwneg\",\"file\":\"opt/a/../"
+         "b\","
          "\"word\":1,\"bits\":[]}",
          "component '..'"},
         {"{\"kind\":\"feature-domain\",\"name\":\"d\",\"publisher\":\"fwneg\",\"file\":\"opt/a\","
@@ -151,7 +152,8 @@ test_errors(void)
          "requires-bits names \"zz\""},
         {"{\"kind\":\"feature-domain\",\"name\":\"d\",\"publisher\":\"fwneg\",\"file\":\"opt/a\","
          "\"word\":1,\"bits\":[{\"name\":\"a\",\"bit\":1,\"requires-bits\":[\"b\"],"
-         "\"offered-by\":[{\"machine\":\"*\"}]},{\"name\":\"b\",\"bit\":2,\"requires-bits\":[\"a\"],"
+         "\"offered-by\":[{\"machine\":\"*\"}]},{\"name\":\"b\",\"bit\":2,\"requires-bits\":[\"a\"]"
+         ","
          "\"offered-by\":[{\"machine\":\"*\"}]}]}",
          "forms a cycle back to \"a\""},
         {"{\"kind\":\"feature-domain\",\"name\":\"d\",\"publisher\":\"fwneg\",\"file\":\"opt/a\","
@@ -166,7 +168,8 @@ test_errors(void)
          "\"word\":1,\"bits\":[{\"name\":\"a\",\"bit\":1,"
          "\"offered-by\":[{\"machine\":\"*\",\"since\":\"2.x\"}]}]}",
          "version like \"2.9\", not \"2.x\""},
-        {"{\"kind\":\"ovmf-knobs\",\"machines\":[{\"machine\":\"*\"}],\"knobs\":[{\"setting\":\"s\","
+        {"{\"kind\":\"ovmf-knobs\",\"machines\":[{\"machine\":\"*\"}],\"knobs\":[{\"setting\":"
+         "\"s\","
          "\"fw_cfg\":\"opt/x\",\"default\":\"auto\"}]}",
          "default \"auto\" needs an \"auto\" rule"},
     };
@@ -186,7 +189,8 @@ static void
 test_missing_dir(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegFeatureData) data = fwneg_feature_data_load_dir("/nonexistent/firmware.d", &error);
+    g_autoptr(FwnegFeatureData) data =
+        fwneg_feature_data_load_dir("/nonexistent/firmware.d", &error);
     g_assert_null(data);
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST);
     g_assert_nonnull(strstr(error->message, "/nonexistent/firmware.d"));
@@ -202,8 +206,9 @@ test_slots_and_files(void)
         gboolean acpi;
         guint slots, files;
     } cases[] = {
-        {"pc-q35-7.2", TRUE, 32, 12},  {"pc-q35-2.8", TRUE, 16, 12},  {"pc-q35-2.5", TRUE, 16, 11},
-        {"pc-i440fx-1.4", TRUE, 16, 5}, {"pc-i440fx-7.2", FALSE, 32, 7}, {"virt-7.2", TRUE, 32, 9},
+        {"pc-q35-7.2", TRUE, 32, 12},    {"pc-q35-2.8", TRUE, 16, 12},
+        {"pc-q35-2.5", TRUE, 16, 11},    {"pc-i440fx-1.4", TRUE, 16, 5},
+        {"pc-i440fx-7.2", FALSE, 32, 7}, {"virt-7.2", TRUE, 32, 9},
         {"virt-2.8", FALSE, 16, 5},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -46,39 +46,63 @@ typedef struct {
 } DebianCase;
 
 static const DebianCase debian_cases[] = {
-    { "40-edk2-aarch64-secure-enrolled.json",
-      "UEFI firmware for aarch64, with Secure Boot, SB enabled, MS certs enrolled",
-      "/usr/share/AAVMF/AAVMF_CODE.ms.fd", "/usr/share/AAVMF/AAVMF_VARS.ms.fd", "aarch64",
-      { "virt-*", NULL }, { "enrolled-keys", "secure-boot", "verbose-static", NULL } },
-    { "40-edk2-x86_64-secure-enrolled.json",
-      "UEFI firmware for x86_64, with Secure Boot and SMM, SB enabled, MS certs enrolled",
-      "/usr/share/OVMF/OVMF_CODE_4M.ms.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", "x86_64",
-      { "pc-q35-*", NULL },
-      { "acpi-s3", "amd-sev", "enrolled-keys", "requires-smm", "secure-boot", "verbose-dynamic", NULL } },
-    { "50-edk2-aarch64-secure.json",
-      "UEFI firmware for aarch64, with Secure Boot, SB enabled, empty varstore",
-      "/usr/share/AAVMF/AAVMF_CODE.secboot.fd", "/usr/share/AAVMF/AAVMF_VARS.fd", "aarch64",
-      { "virt-*", NULL }, { "secure-boot", "verbose-static", NULL } },
-    { "50-edk2-x86_64-secure.json",
-      "UEFI firmware for x86_64, with Secure Boot and SMM, empty varstore",
-      "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd", "x86_64",
-      { "pc-q35-*", NULL },
-      { "acpi-s3", "amd-sev", "requires-smm", "secure-boot", "verbose-dynamic", NULL } },
-    { "60-edk2-aarch64.json", "UEFI firmware for aarch64", "/usr/share/AAVMF/AAVMF_CODE.fd",
-      "/usr/share/AAVMF/AAVMF_VARS.fd", "aarch64", { "virt-*", NULL }, { "verbose-static", NULL } },
-    { "60-edk2-arm.json", "UEFI firmware for arm", "/usr/share/AAVMF/AAVMF32_CODE.fd",
-      "/usr/share/AAVMF/AAVMF32_VARS.fd", "arm", { "virt-*", NULL }, { "verbose-static", NULL } },
-    { "60-edk2-x86_64.json",
-      "UEFI firmware for x86_64, without Secure Boot without SMM, with empty varstore",
-      "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd", "x86_64",
-      { "pc-i440fx-*", "pc-q35-*", NULL }, { "acpi-s3", "amd-sev", "verbose-dynamic", NULL } },
+    {"40-edk2-aarch64-secure-enrolled.json",
+     "UEFI firmware for aarch64, with Secure Boot, SB enabled, MS certs enrolled",
+     "/usr/share/AAVMF/AAVMF_CODE.ms.fd",
+     "/usr/share/AAVMF/AAVMF_VARS.ms.fd",
+     "aarch64",
+     {"virt-*", NULL},
+     {"enrolled-keys", "secure-boot", "verbose-static", NULL}},
+    {"40-edk2-x86_64-secure-enrolled.json",
+     "UEFI firmware for x86_64, with Secure Boot and SMM, SB enabled, MS certs enrolled",
+     "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+     "x86_64",
+     {"pc-q35-*", NULL},
+     {"acpi-s3", "amd-sev", "enrolled-keys", "requires-smm", "secure-boot", "verbose-dynamic",
+      NULL}},
+    {"50-edk2-aarch64-secure.json",
+     "UEFI firmware for aarch64, with Secure Boot, SB enabled, empty varstore",
+     "/usr/share/AAVMF/AAVMF_CODE.secboot.fd",
+     "/usr/share/AAVMF/AAVMF_VARS.fd",
+     "aarch64",
+     {"virt-*", NULL},
+     {"secure-boot", "verbose-static", NULL}},
+    {"50-edk2-x86_64-secure.json",
+     "UEFI firmware for x86_64, with Secure Boot and SMM, empty varstore",
+     "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     "x86_64",
+     {"pc-q35-*", NULL},
+     {"acpi-s3", "amd-sev", "requires-smm", "secure-boot", "verbose-dynamic", NULL}},
+    {"60-edk2-aarch64.json",
+     "UEFI firmware for aarch64",
+     "/usr/share/AAVMF/AAVMF_CODE.fd",
+     "/usr/share/AAVMF/AAVMF_VARS.fd",
+     "aarch64",
+     {"virt-*", NULL},
+     {"verbose-static", NULL}},
+    {"60-edk2-arm.json",
+     "UEFI firmware for arm",
+     "/usr/share/AAVMF/AAVMF32_CODE.fd",
+     "/usr/share/AAVMF/AAVMF32_VARS.fd",
+     "arm",
+     {"virt-*", NULL},
+     {"verbose-static", NULL}},
+    {"60-edk2-x86_64.json",
+     "UEFI firmware for x86_64, without Secure Boot without SMM, with empty varstore",
+     "/usr/share/OVMF/OVMF_CODE_4M.fd",
+     "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     "x86_64",
+     {"pc-i440fx-*", "pc-q35-*", NULL},
+     {"acpi-s3", "amd-sev", "verbose-dynamic", NULL}},
 };
 
 static void
 test_debian_descriptors(void)
 {
-    static const char *const uefi_only[] = { "uefi", NULL };
-    static const char *const none[] = { NULL };
+    static const char *const uefi_only[] = {"uefi", NULL};
+    static const char *const none[] = {NULL};
     for (gsize i = 0; i < G_N_ELEMENTS(debian_cases); i++) {
         const DebianCase *c = &debian_cases[i];
         g_autoptr(FwnegFirmwareDescriptor) desc = parse_debian(c->name);
@@ -124,12 +148,12 @@ test_feature_lookup(void)
 /* ---- documents built from parts, so each case changes one member ---------- */
 
 #define IFACES "\"interface-types\": [\"uefi\"]"
-#define FLASH_FILES                                                                          \
-    "\"executable\": {\"filename\": \"/c.fd\", \"format\": \"raw\"}, "                       \
+#define FLASH_FILES                                                                                \
+    "\"executable\": {\"filename\": \"/c.fd\", \"format\": \"raw\"}, "                             \
     "\"nvram-template\": {\"filename\": \"/v.fd\", \"format\": \"raw\"}"
-#define MAPPING "\"mapping\": {\"device\": \"flash\", " FLASH_FILES "}"
-#define TARGETS "\"targets\": [{\"architecture\": \"x86_64\", \"machines\": [\"pc-q35-*\"]}]"
-#define FEATURES "\"features\": [\"acpi-s3\"]"
+#define MAPPING         "\"mapping\": {\"device\": \"flash\", " FLASH_FILES "}"
+#define TARGETS         "\"targets\": [{\"architecture\": \"x86_64\", \"machines\": [\"pc-q35-*\"]}]"
+#define FEATURES        "\"features\": [\"acpi-s3\"]"
 #define DOC(i, m, t, f) "{" i ", " m ", " t ", " f "}"
 
 static FwnegFirmwareDescriptor *
@@ -144,62 +168,62 @@ typedef struct {
 } ErrorCase;
 
 static const ErrorCase error_cases[] = {
-    { "[]", "top level: expected an object, found array" },
-    { "{" MAPPING ", " TARGETS ", " FEATURES "}", "interface-types: missing" },
-    { DOC("\"interface-types\": \"uefi\"", MAPPING, TARGETS, FEATURES),
-      "interface-types: expected array, found string" },
-    { DOC("\"interface-types\": [\"uefi\", \"efi\"]", MAPPING, TARGETS, FEATURES),
-      "interface-types[1]: unknown interface type 'efi'" },
-    { "{" IFACES ", " TARGETS ", " FEATURES "}", "mapping: missing" },
-    { DOC(IFACES, "\"mapping\": {" FLASH_FILES "}", TARGETS, FEATURES), "mapping.device: missing" },
-    { DOC(IFACES, "\"mapping\": {\"device\": \"pflash\", " FLASH_FILES "}", TARGETS, FEATURES),
-      "mapping.device: unknown device type 'pflash'" },
-    { DOC(IFACES, "\"mapping\": {\"device\": \"flash\"}", TARGETS, FEATURES),
-      "mapping.executable: missing" },
-    { DOC(IFACES, "\"mapping\": {\"device\": \"flash\", \"executable\": {\"format\": \"raw\"}}",
-          TARGETS, FEATURES),
-      "mapping.executable.filename: missing" },
-    { DOC(IFACES, "\"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": \"/c.fd\"}}",
-          TARGETS, FEATURES),
-      "mapping.executable.format: missing" },
-    { DOC(IFACES,
-          "\"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": \"/c.fd\", "
-          "\"format\": 7}}",
-          TARGETS, FEATURES),
-      "mapping.executable.format: expected string, found int" },
-    { DOC(IFACES,
-          "\"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": \"/c.fd\", "
-          "\"format\": \"raw\"}}",
-          TARGETS, FEATURES),
-      "mapping.nvram-template: missing" },
-    { DOC(IFACES,
-          "\"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": \"/c.fd\", "
-          "\"format\": \"raw\"}, \"nvram-template\": {\"filename\": \"/v.fd\"}}",
-          TARGETS, FEATURES),
-      "mapping.nvram-template.format: missing" },
-    { DOC(IFACES, "\"mapping\": {\"device\": \"flash\", \"mode\": \"bogus\", " FLASH_FILES "}",
-          TARGETS, FEATURES),
-      "mapping.mode: unknown flash mode 'bogus'" },
-    { DOC(IFACES, "\"mapping\": {\"device\": \"flash\", \"mode\": 1, " FLASH_FILES "}", TARGETS,
-          FEATURES),
-      "mapping.mode: expected string, found int" },
-    { DOC(IFACES, "\"mapping\": {\"device\": \"memory\"}", TARGETS, FEATURES),
-      "mapping.filename: missing" },
-    { "{" IFACES ", " MAPPING ", " FEATURES "}", "targets: missing" },
-    { DOC(IFACES, MAPPING, "\"targets\": [{\"machines\": [\"pc-q35-*\"]}]", FEATURES),
-      "targets[0].architecture: missing" },
-    { DOC(IFACES, MAPPING,
-          "\"targets\": [{\"architecture\": \"x86_64\", \"machines\": [\"pc-*\"]}, "
-          "{\"architecture\": \"loongarch64\", \"machines\": [\"virt\"]}]",
-          FEATURES),
-      "targets[1].architecture: unknown architecture 'loongarch64'" },
-    { DOC(IFACES, MAPPING, "\"targets\": [{\"architecture\": \"x86_64\"}]", FEATURES),
-      "targets[0].machines: missing" },
-    { DOC(IFACES, MAPPING, "\"targets\": [{\"architecture\": \"x86_64\", \"machines\": [1]}]",
-          FEATURES),
-      "targets[0].machines[0]: expected string, found int" },
-    { "{" IFACES ", " MAPPING ", " TARGETS "}", "features: missing" },
-    { DOC(IFACES, MAPPING, TARGETS, "\"features\": {}"), "features: expected array, found object" },
+    {"[]", "top level: expected an object, found array"},
+    {"{" MAPPING ", " TARGETS ", " FEATURES "}", "interface-types: missing"},
+    {DOC("\"interface-types\": \"uefi\"", MAPPING, TARGETS, FEATURES),
+     "interface-types: expected array, found string"},
+    {DOC("\"interface-types\": [\"uefi\", \"efi\"]", MAPPING, TARGETS, FEATURES),
+     "interface-types[1]: unknown interface type 'efi'"},
+    {"{" IFACES ", " TARGETS ", " FEATURES "}", "mapping: missing"},
+    {DOC(IFACES, "\"mapping\": {" FLASH_FILES "}", TARGETS, FEATURES), "mapping.device: missing"},
+    {DOC(IFACES, "\"mapping\": {\"device\": \"pflash\", " FLASH_FILES "}", TARGETS, FEATURES),
+     "mapping.device: unknown device type 'pflash'"},
+    {DOC(IFACES, "\"mapping\": {\"device\": \"flash\"}", TARGETS, FEATURES),
+     "mapping.executable: missing"},
+    {DOC(IFACES, "\"mapping\": {\"device\": \"flash\", \"executable\": {\"format\": \"raw\"}}",
+         TARGETS, FEATURES),
+     "mapping.executable.filename: missing"},
+    {DOC(IFACES, "\"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": \"/c.fd\"}}",
+         TARGETS, FEATURES),
+     "mapping.executable.format: missing"},
+    {DOC(IFACES,
+         "\"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": \"/c.fd\", "
+         "\"format\": 7}}",
+         TARGETS, FEATURES),
+     "mapping.executable.format: expected string, found int"},
+    {DOC(IFACES,
+         "\"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": \"/c.fd\", "
+         "\"format\": \"raw\"}}",
+         TARGETS, FEATURES),
+     "mapping.nvram-template: missing"},
+    {DOC(IFACES,
+         "\"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": \"/c.fd\", "
+         "\"format\": \"raw\"}, \"nvram-template\": {\"filename\": \"/v.fd\"}}",
+         TARGETS, FEATURES),
+     "mapping.nvram-template.format: missing"},
+    {DOC(IFACES, "\"mapping\": {\"device\": \"flash\", \"mode\": \"bogus\", " FLASH_FILES "}",
+         TARGETS, FEATURES),
+     "mapping.mode: unknown flash mode 'bogus'"},
+    {DOC(IFACES, "\"mapping\": {\"device\": \"flash\", \"mode\": 1, " FLASH_FILES "}", TARGETS,
+         FEATURES),
+     "mapping.mode: expected string, found int"},
+    {DOC(IFACES, "\"mapping\": {\"device\": \"memory\"}", TARGETS, FEATURES),
+     "mapping.filename: missing"},
+    {"{" IFACES ", " MAPPING ", " FEATURES "}", "targets: missing"},
+    {DOC(IFACES, MAPPING, "\"targets\": [{\"machines\": [\"pc-q35-*\"]}]", FEATURES),
+     "targets[0].architecture: missing"},
+    {DOC(IFACES, MAPPING,
+         "\"targets\": [{\"architecture\": \"x86_64\", \"machines\": [\"pc-*\"]}, "
+         "{\"architecture\": \"loongarch64\", \"machines\": [\"virt\"]}]",
+         FEATURES),
+     "targets[1].architecture: unknown architecture 'loongarch64'"},
+    {DOC(IFACES, MAPPING, "\"targets\": [{\"architecture\": \"x86_64\"}]", FEATURES),
+     "targets[0].machines: missing"},
+    {DOC(IFACES, MAPPING, "\"targets\": [{\"architecture\": \"x86_64\", \"machines\": [1]}]",
+         FEATURES),
+     "targets[0].machines[0]: expected string, found int"},
+    {"{" IFACES ", " MAPPING ", " TARGETS "}", "features: missing"},
+    {DOC(IFACES, MAPPING, TARGETS, "\"features\": {}"), "features: expected array, found object"},
 };
 
 static void
@@ -210,9 +234,11 @@ test_member_errors(void)
         g_autoptr(FwnegFirmwareDescriptor) desc = parse_string(error_cases[i].json, &error);
         g_assert_null(desc);
         g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT);
-        g_autofree char *expected = g_strdup_printf("/etc/qemu/firmware/t.json: %s", error_cases[i].message);
+        g_autofree char *expected =
+            g_strdup_printf("/etc/qemu/firmware/t.json: %s", error_cases[i].message);
         if (!g_str_has_prefix(error->message, expected))
-            g_error("case %" G_GSIZE_FORMAT ": got '%s', want prefix '%s'", i, error->message, expected);
+            g_error("case %" G_GSIZE_FORMAT ": got '%s', want prefix '%s'", i, error->message,
+                    expected);
     }
 }
 
@@ -247,7 +273,7 @@ test_accepted_variants(void)
 
     /* memory / kernel / igvm carry one filename; igvm parses (libvirt 9.0 refuses it,
      * matching says why). */
-    static const char *const devices[] = { "memory", "kernel", "igvm" };
+    static const char *const devices[] = {"memory", "kernel", "igvm"};
     for (gsize i = 0; i < G_N_ELEMENTS(devices); i++) {
         g_autofree char *json = g_strdup_printf(
             "{" IFACES ", \"mapping\": {\"device\": \"%s\", \"filename\": \"/fw.bin\"}, " TARGETS
@@ -272,8 +298,8 @@ test_accepted_variants(void)
     g_assert_no_error(error);
     g_assert_cmpuint(mixed->interface_types->len, ==, 4);
     g_assert_cmpuint(mixed->targets->len, ==, 3);
-    static const char *const known[] = { "requires-smm", "acpi-s4", NULL };
-    static const char *const unknown[] = { "amd-sev-snp", "5", "intel-tdx", NULL };
+    static const char *const known[] = {"requires-smm", "acpi-s4", NULL};
+    static const char *const unknown[] = {"amd-sev-snp", "5", "intel-tdx", NULL};
     assert_strings(mixed->features, known);
     assert_strings(mixed->unknown_features, unknown);
     g_assert_null(mixed->description);

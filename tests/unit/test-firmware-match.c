@@ -24,8 +24,8 @@ static void
 fixture_setup(Fixture *fx, gconstpointer data)
 {
     fx->options = fwneg_options_new();
-    fx->options->sysroot = g_build_filename(g_getenv("FWNEG_TEST_DATA"), "firmware",
-                                            "sysroot-debian12", NULL);
+    fx->options->sysroot =
+        g_build_filename(g_getenv("FWNEG_TEST_DATA"), "firmware", "sysroot-debian12", NULL);
     g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(dirs, g_strdup("/usr/share/qemu/firmware"));
     g_ptr_array_add(dirs, g_strdup("/etc/qemu/firmware"));
@@ -73,209 +73,336 @@ typedef struct {
 #define OK (-1)
 
 static const MatchCase cases[] = {
-    { .label = "q35 efi, no features: MS-enrolled secure boot",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .descriptor = "40-edk2-x86_64-secure-enrolled.json",
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", .interface = "uefi",
-      .error_code = OK,
-      .rejection = "40-edk2-aarch64-secure-enrolled.json: architecture x86_64 not among targets "
-                   "(aarch64: virt-*)" },
-    { .label = "q35 efi secure-boot=no",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .secure_boot = FWNEG_TRISTATE_NO, .descriptor = "60-edk2-x86_64.json",
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd", .interface = "uefi",
-      .error_code = OK,
-      .rejection = "50-edk2-x86_64-secure.json: secure-boot requested 'no' but descriptor has "
-                   "feature secure-boot" },
-    { .label = "q35 efi enrolled-keys=no",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .enrolled_keys = FWNEG_TRISTATE_NO, .descriptor = "50-edk2-x86_64-secure.json",
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd", .interface = "uefi",
-      .error_code = OK,
-      .rejection = "40-edk2-x86_64-secure-enrolled.json: enrolled-keys requested 'no' but "
-                   "descriptor has feature enrolled-keys" },
-    { .label = "i440fx efi: no SMM builds for pc",
-      .arch = "x86_64", .machine = "pc-i440fx-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .descriptor = "60-edk2-x86_64.json", .executable = "/usr/share/OVMF/OVMF_CODE_4M.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd", .interface = "uefi",
-      .error_code = OK,
-      .rejection = "40-edk2-x86_64-secure-enrolled.json: machine pc-i440fx-7.2 not matched by "
-                   "targets (x86_64: pc-q35-*)" },
-    { .label = "i440fx efi secure-boot=yes: unsatisfiable",
-      .arch = "x86_64", .machine = "pc-i440fx-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .secure_boot = FWNEG_TRISTATE_YES, .error_code = FWNEG_ERROR_UNSATISFIABLE,
-      .error_prefix = "Unable to find any firmware to satisfy 'efi'\n"
-                      "  40-edk2-aarch64-secure-enrolled.json: architecture x86_64 not among "
-                      "targets (aarch64: virt-*)\n",
-      .rejection = "60-edk2-x86_64.json: secure-boot requested 'yes' but descriptor lacks "
-                   "feature secure-boot" },
-    { .label = "q35 firmware=bios: Debian ships no bios descriptor (libvirt 9.0 fails)",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_BIOS,
-      .error_code = FWNEG_ERROR_UNSATISFIABLE,
-      .error_prefix = "Unable to find any firmware to satisfy 'bios'\n",
-      .rejection = "60-edk2-x86_64.json: interface bios not offered (interface-types: uefi)" },
-    { .label = "q35 efi with <smm state='off'/>: libvirt picks 40 then refuses",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .smm = FWNEG_TRISTATE_NO, .descriptor = "40-edk2-x86_64-secure-enrolled.json",
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd", .interface = "uefi",
-      .error_code = FWNEG_ERROR_UNSATISFIABLE,
-      .error_prefix = "domain has SMM turned off but chosen firmware "
-                      DEBIAN_DIR "40-edk2-x86_64-secure-enrolled.json requires it" },
-    { .label = "q35 efi smm off and secure-boot=no: plain OVMF",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .smm = FWNEG_TRISTATE_NO, .secure_boot = FWNEG_TRISTATE_NO,
-      .descriptor = "60-edk2-x86_64.json", .executable = "/usr/share/OVMF/OVMF_CODE_4M.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd", .interface = "uefi",
-      .error_code = OK },
-    { .label = "q35 efi suspend-to-disk: nobody has acpi-s4",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .suspend_to_disk = FWNEG_TRISTATE_YES, .error_code = FWNEG_ERROR_UNSATISFIABLE,
-      .error_prefix = "Unable to find any firmware to satisfy 'efi'",
-      .rejection = "40-edk2-x86_64-secure-enrolled.json: suspend-to-disk enabled but descriptor "
-                   "lacks feature acpi-s4" },
-    { .label = "q35 efi stateless loader: Debian has no stateless build",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .loader_stateless = FWNEG_TRISTATE_YES, .error_code = FWNEG_ERROR_UNSATISFIABLE,
-      .error_prefix = "Unable to find any firmware to satisfy 'efi'",
-      .rejection = "60-edk2-x86_64.json: loader stateless='yes' requested but descriptor mode is "
-                   "split" },
-    { .label = "SEV: amd-sev suffices",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .launch_security = "sev", .sev_policy = 0x3,
-      .descriptor = "40-edk2-x86_64-secure-enrolled.json",
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", .interface = "uefi",
-      .error_code = OK },
-    { .label = "SEV-ES policy: nobody has amd-sev-es",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .launch_security = "sev", .sev_policy = 0x7, .error_code = FWNEG_ERROR_UNSATISFIABLE,
-      .error_prefix = "Unable to find any firmware to satisfy 'efi'",
-      .rejection = "60-edk2-x86_64.json: SEV policy 0x7 enables SEV-ES (bit 0x4) but descriptor "
-                   "lacks feature amd-sev-es" },
-    { .label = "aarch64 virt efi: AAVMF_CODE.ms.fd exists through its symlink",
-      .arch = "aarch64", .machine = "virt-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .descriptor = "40-edk2-aarch64-secure-enrolled.json",
-      .executable = "/usr/share/AAVMF/AAVMF_CODE.ms.fd",
-      .nvram_template_out = "/usr/share/AAVMF/AAVMF_VARS.ms.fd", .interface = "uefi",
-      .error_code = OK,
-      .warning_substring = "has invalid set of features: requires-smm = 0, secure-boot = 1, "
-                           "enrolled-keys = 1" },
-    { .label = "aarch64 enrolled-keys=no: libvirt takes 50 (missing file), fwneg 60",
-      .arch = "aarch64", .machine = "virt-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .enrolled_keys = FWNEG_TRISTATE_NO, .descriptor = "60-edk2-aarch64.json",
-      .executable = "/usr/share/AAVMF/AAVMF_CODE.fd",
-      .nvram_template_out = "/usr/share/AAVMF/AAVMF_VARS.fd", .interface = "uefi",
-      .error_code = OK,
-      .rejection = "50-edk2-aarch64-secure.json: executable /usr/share/AAVMF/AAVMF_CODE.secboot.fd "
-                   "does not exist",
-      .warning_substring = "libvirt 9.0 would choose " DEBIAN_DIR "50-edk2-aarch64-secure.json" },
-    { .label = "manual loader secboot.fd: string compare (no symlink resolution) -> 50",
-      .arch = "x86_64", .machine = "pc-q35-7.2",
-      .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", .loader_type = "pflash",
-      .loader_readonly = FWNEG_TRISTATE_YES, .descriptor = "50-edk2-x86_64-secure.json",
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd", .interface = "uefi",
-      .error_code = OK,
-      .rejection = "40-edk2-x86_64-secure-enrolled.json: loader "
-                   "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd is not the descriptor's executable "
-                   "/usr/share/OVMF/OVMF_CODE_4M.ms.fd" },
-    { .label = "manual loader ms.fd -> 40",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES,
-      .descriptor = "40-edk2-x86_64-secure-enrolled.json",
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", .interface = "uefi",
-      .error_code = OK },
-    { .label = "manual 2M loader without descriptor: NVRAM from libvirt's built-in list",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE.fd",
-      .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES, .descriptor = NULL,
-      .executable = "/usr/share/OVMF/OVMF_CODE.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd", .interface = "uefi", .error_code = OK,
-      .rejection = "60-edk2-x86_64.json: loader /usr/share/OVMF/OVMF_CODE.fd is not the "
-                   "descriptor's executable /usr/share/OVMF/OVMF_CODE_4M.fd",
-      .warning_substring = "no firmware descriptor describes loader /usr/share/OVMF/OVMF_CODE.fd: "
-                           "libvirt 9.0 copies its NVRAM from /usr/share/OVMF/OVMF_VARS.fd "
-                           "(libvirt's built-in loader:nvram list)",
-      .from_legacy_list = TRUE },
-    { .label = "manual 2M secboot loader: the built-in list pairs it with OVMF_VARS.fd too",
-      .arch = "x86_64", .machine = "pc-q35-7.2",
-      .loader_path = "/usr/share/OVMF/OVMF_CODE.secboot.fd", .loader_type = "pflash",
-      .loader_readonly = FWNEG_TRISTATE_YES, .descriptor = NULL,
-      .executable = "/usr/share/OVMF/OVMF_CODE.secboot.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd", .interface = "uefi", .error_code = OK,
-      .from_legacy_list = TRUE },
-    { .label = "manual AAVMF32 loader on aarch64: 60-edk2-arm is for arm, list has it",
-      .arch = "aarch64", .machine = "virt-7.2", .loader_path = "/usr/share/AAVMF/AAVMF32_CODE.fd",
-      .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES, .descriptor = NULL,
-      .executable = "/usr/share/AAVMF/AAVMF32_CODE.fd",
-      .nvram_template_out = "/usr/share/AAVMF/AAVMF32_VARS.fd", .interface = "uefi",
-      .error_code = OK, .from_legacy_list = TRUE,
-      .rejection = "60-edk2-arm.json: architecture aarch64 not among targets (arm: virt-*)" },
-    { .label = "manual 4M secboot loader on pc: no descriptor (q35 only), not listed",
-      .arch = "x86_64", .machine = "pc-i440fx-7.2",
-      .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", .loader_type = "pflash",
-      .loader_readonly = FWNEG_TRISTATE_YES, .error_code = FWNEG_ERROR_UNSATISFIABLE,
-      .error_prefix = "unable to find any master var store for loader: "
-                      "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd (libvirt 9.0 refuses to start",
-      .rejection = "50-edk2-x86_64-secure.json: machine pc-i440fx-7.2 not matched by targets "
-                   "(x86_64: pc-q35-*)" },
-    { .label = "manual loader secure=yes on a non-SMM build: no descriptor, not listed",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.fd",
-      .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES,
-      .loader_secure = FWNEG_TRISTATE_YES, .smm = FWNEG_TRISTATE_YES,
-      .error_code = FWNEG_ERROR_UNSATISFIABLE,
-      .error_prefix = "unable to find any master var store for loader: "
-                      "/usr/share/OVMF/OVMF_CODE_4M.fd",
-      .rejection = "60-edk2-x86_64.json: loader secure='yes' (pflash writes restricted to SMM) "
-                   "but descriptor lacks feature requires-smm" },
-    { .label = "manual loader whose NVRAM file exists: nothing is copied, no template",
-      .arch = "x86_64", .machine = "pc-i440fx-7.2",
-      .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", .loader_type = "pflash",
-      .loader_readonly = FWNEG_TRISTATE_YES, .nvram_path = "/usr/share/OVMF/OVMF_VARS_4M.fd",
-      .descriptor = NULL, .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
-      .nvram_template_out = NULL, .interface = "uefi", .error_code = OK },
-    { .label = "writable pflash with a new NVRAM path: no descriptor lookup, list applies",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE.fd",
-      .loader_type = "pflash", .nvram_path = "/var/lib/libvirt/qemu/nvram/new_VARS.fd",
-      .descriptor = NULL, .executable = "/usr/share/OVMF/OVMF_CODE.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd", .interface = "uefi",
-      .error_code = OK, .from_legacy_list = TRUE },
-    { .label = "stateless read-only pflash: no NVRAM, so no list lookup",
-      .arch = "x86_64", .machine = "pc-i440fx-7.2",
-      .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", .loader_type = "pflash",
-      .loader_readonly = FWNEG_TRISTATE_YES, .loader_stateless = FWNEG_TRISTATE_YES,
-      .descriptor = NULL, .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
-      .nvram_template_out = NULL, .interface = "uefi", .error_code = OK },
-    { .label = "enrolled-keys=yes alone implies secure-boot=yes (libvirt post-parse)",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .firmware = FWNEG_OS_FIRMWARE_EFI,
-      .enrolled_keys = FWNEG_TRISTATE_YES, .descriptor = "40-edk2-x86_64-secure-enrolled.json",
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", .interface = "uefi",
-      .error_code = OK },
-    { .label = "manual loader with template: no lookup at all",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      .loader_type = "pflash", .loader_readonly = FWNEG_TRISTATE_YES,
-      .nvram_template = "/usr/share/OVMF/OVMF_VARS_4M.fd", .descriptor = NULL,
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd", .interface = "uefi",
-      .error_code = OK },
-    { .label = "pflash loader not read-only: no lookup",
-      .arch = "x86_64", .machine = "pc-q35-7.2", .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      .loader_type = "pflash", .descriptor = NULL,
-      .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd", .interface = "uefi", .error_code = OK },
-    { .label = "loader type rom: -bios that file",
-      .arch = "x86_64", .machine = "pc-i440fx-7.2", .loader_path = "/usr/share/seabios/bios.bin",
-      .loader_type = "rom", .descriptor = NULL, .executable = "/usr/share/seabios/bios.bin",
-      .interface = "bios", .error_code = OK },
-    { .label = "x86 without firmware: QEMU's default SeaBIOS",
-      .arch = "x86_64", .machine = "pc-i440fx-7.2", .descriptor = NULL,
-      .executable = "/usr/share/seabios/bios-256k.bin", .interface = "bios", .error_code = OK },
-    { .label = "aarch64 without firmware: nothing",
-      .arch = "aarch64", .machine = "virt-7.2", .descriptor = NULL, .executable = NULL,
-      .interface = NULL, .error_code = OK },
+    {.label = "q35 efi, no features: MS-enrolled secure boot",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .descriptor = "40-edk2-x86_64-secure-enrolled.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .rejection = "40-edk2-aarch64-secure-enrolled.json: architecture x86_64 not among targets "
+                  "(aarch64: virt-*)"},
+    {.label = "q35 efi secure-boot=no",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .secure_boot = FWNEG_TRISTATE_NO,
+     .descriptor = "60-edk2-x86_64.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .rejection = "50-edk2-x86_64-secure.json: secure-boot requested 'no' but descriptor has "
+                  "feature secure-boot"},
+    {.label = "q35 efi enrolled-keys=no",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .enrolled_keys = FWNEG_TRISTATE_NO,
+     .descriptor = "50-edk2-x86_64-secure.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .rejection = "40-edk2-x86_64-secure-enrolled.json: enrolled-keys requested 'no' but "
+                  "descriptor has feature enrolled-keys"},
+    {.label = "i440fx efi: no SMM builds for pc",
+     .arch = "x86_64",
+     .machine = "pc-i440fx-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .descriptor = "60-edk2-x86_64.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .rejection = "40-edk2-x86_64-secure-enrolled.json: machine pc-i440fx-7.2 not matched by "
+                  "targets (x86_64: pc-q35-*)"},
+    {.label = "i440fx efi secure-boot=yes: unsatisfiable",
+     .arch = "x86_64",
+     .machine = "pc-i440fx-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .secure_boot = FWNEG_TRISTATE_YES,
+     .error_code = FWNEG_ERROR_UNSATISFIABLE,
+     .error_prefix = "Unable to find any firmware to satisfy 'efi'\n"
+                     "  40-edk2-aarch64-secure-enrolled.json: architecture x86_64 not among "
+                     "targets (aarch64: virt-*)\n",
+     .rejection = "60-edk2-x86_64.json: secure-boot requested 'yes' but descriptor lacks "
+                  "feature secure-boot"},
+    {.label = "q35 firmware=bios: Debian ships no bios descriptor (libvirt 9.0 fails)",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_BIOS,
+     .error_code = FWNEG_ERROR_UNSATISFIABLE,
+     .error_prefix = "Unable to find any firmware to satisfy 'bios'\n",
+     .rejection = "60-edk2-x86_64.json: interface bios not offered (interface-types: uefi)"},
+    {.label = "q35 efi with <smm state='off'/>: libvirt picks 40 then refuses",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .smm = FWNEG_TRISTATE_NO,
+     .descriptor = "40-edk2-x86_64-secure-enrolled.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .interface = "uefi",
+     .error_code = FWNEG_ERROR_UNSATISFIABLE,
+     .error_prefix = "domain has SMM turned off but chosen firmware " DEBIAN_DIR
+                     "40-edk2-x86_64-secure-enrolled.json requires it"},
+    {.label = "q35 efi smm off and secure-boot=no: plain OVMF",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .smm = FWNEG_TRISTATE_NO,
+     .secure_boot = FWNEG_TRISTATE_NO,
+     .descriptor = "60-edk2-x86_64.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     .interface = "uefi",
+     .error_code = OK},
+    {.label = "q35 efi suspend-to-disk: nobody has acpi-s4",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .suspend_to_disk = FWNEG_TRISTATE_YES,
+     .error_code = FWNEG_ERROR_UNSATISFIABLE,
+     .error_prefix = "Unable to find any firmware to satisfy 'efi'",
+     .rejection = "40-edk2-x86_64-secure-enrolled.json: suspend-to-disk enabled but descriptor "
+                  "lacks feature acpi-s4"},
+    {.label = "q35 efi stateless loader: Debian has no stateless build",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .loader_stateless = FWNEG_TRISTATE_YES,
+     .error_code = FWNEG_ERROR_UNSATISFIABLE,
+     .error_prefix = "Unable to find any firmware to satisfy 'efi'",
+     .rejection = "60-edk2-x86_64.json: loader stateless='yes' requested but descriptor mode is "
+                  "split"},
+    {.label = "SEV: amd-sev suffices",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .launch_security = "sev",
+     .sev_policy = 0x3,
+     .descriptor = "40-edk2-x86_64-secure-enrolled.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+     .interface = "uefi",
+     .error_code = OK},
+    {.label = "SEV-ES policy: nobody has amd-sev-es",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .launch_security = "sev",
+     .sev_policy = 0x7,
+     .error_code = FWNEG_ERROR_UNSATISFIABLE,
+     .error_prefix = "Unable to find any firmware to satisfy 'efi'",
+     .rejection = "60-edk2-x86_64.json: SEV policy 0x7 enables SEV-ES (bit 0x4) but descriptor "
+                  "lacks feature amd-sev-es"},
+    {.label = "aarch64 virt efi: AAVMF_CODE.ms.fd exists through its symlink",
+     .arch = "aarch64",
+     .machine = "virt-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .descriptor = "40-edk2-aarch64-secure-enrolled.json",
+     .executable = "/usr/share/AAVMF/AAVMF_CODE.ms.fd",
+     .nvram_template_out = "/usr/share/AAVMF/AAVMF_VARS.ms.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .warning_substring = "has invalid set of features: requires-smm = 0, secure-boot = 1, "
+                          "enrolled-keys = 1"},
+    {.label = "aarch64 enrolled-keys=no: libvirt takes 50 (missing file), fwneg 60",
+     .arch = "aarch64",
+     .machine = "virt-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .enrolled_keys = FWNEG_TRISTATE_NO,
+     .descriptor = "60-edk2-aarch64.json",
+     .executable = "/usr/share/AAVMF/AAVMF_CODE.fd",
+     .nvram_template_out = "/usr/share/AAVMF/AAVMF_VARS.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .rejection = "50-edk2-aarch64-secure.json: executable /usr/share/AAVMF/AAVMF_CODE.secboot.fd "
+                  "does not exist",
+     .warning_substring = "libvirt 9.0 would choose " DEBIAN_DIR "50-edk2-aarch64-secure.json"},
+    {.label = "manual loader secboot.fd: string compare (no symlink resolution) -> 50",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .descriptor = "50-edk2-x86_64-secure.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .rejection = "40-edk2-x86_64-secure-enrolled.json: loader "
+                  "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd is not the descriptor's executable "
+                  "/usr/share/OVMF/OVMF_CODE_4M.ms.fd"},
+    {.label = "manual loader ms.fd -> 40",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .descriptor = "40-edk2-x86_64-secure-enrolled.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+     .interface = "uefi",
+     .error_code = OK},
+    {.label = "manual 2M loader without descriptor: NVRAM from libvirt's built-in list",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .descriptor = NULL,
+     .executable = "/usr/share/OVMF/OVMF_CODE.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .rejection = "60-edk2-x86_64.json: loader /usr/share/OVMF/OVMF_CODE.fd is not the "
+                  "descriptor's executable /usr/share/OVMF/OVMF_CODE_4M.fd",
+     .warning_substring = "no firmware descriptor describes loader /usr/share/OVMF/OVMF_CODE.fd: "
+                          "libvirt 9.0 copies its NVRAM from /usr/share/OVMF/OVMF_VARS.fd "
+                          "(libvirt's built-in loader:nvram list)",
+     .from_legacy_list = TRUE},
+    {.label = "manual 2M secboot loader: the built-in list pairs it with OVMF_VARS.fd too",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE.secboot.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .descriptor = NULL,
+     .executable = "/usr/share/OVMF/OVMF_CODE.secboot.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .from_legacy_list = TRUE},
+    {.label = "manual AAVMF32 loader on aarch64: 60-edk2-arm is for arm, list has it",
+     .arch = "aarch64",
+     .machine = "virt-7.2",
+     .loader_path = "/usr/share/AAVMF/AAVMF32_CODE.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .descriptor = NULL,
+     .executable = "/usr/share/AAVMF/AAVMF32_CODE.fd",
+     .nvram_template_out = "/usr/share/AAVMF/AAVMF32_VARS.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .from_legacy_list = TRUE,
+     .rejection = "60-edk2-arm.json: architecture aarch64 not among targets (arm: virt-*)"},
+    {.label = "manual 4M secboot loader on pc: no descriptor (q35 only), not listed",
+     .arch = "x86_64",
+     .machine = "pc-i440fx-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .error_code = FWNEG_ERROR_UNSATISFIABLE,
+     .error_prefix = "unable to find any master var store for loader: "
+                     "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd (libvirt 9.0 refuses to start",
+     .rejection = "50-edk2-x86_64-secure.json: machine pc-i440fx-7.2 not matched by targets "
+                  "(x86_64: pc-q35-*)"},
+    {.label = "manual loader secure=yes on a non-SMM build: no descriptor, not listed",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .loader_secure = FWNEG_TRISTATE_YES,
+     .smm = FWNEG_TRISTATE_YES,
+     .error_code = FWNEG_ERROR_UNSATISFIABLE,
+     .error_prefix = "unable to find any master var store for loader: "
+                     "/usr/share/OVMF/OVMF_CODE_4M.fd",
+     .rejection = "60-edk2-x86_64.json: loader secure='yes' (pflash writes restricted to SMM) "
+                  "but descriptor lacks feature requires-smm"},
+    {.label = "manual loader whose NVRAM file exists: nothing is copied, no template",
+     .arch = "x86_64",
+     .machine = "pc-i440fx-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .nvram_path = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     .descriptor = NULL,
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     .nvram_template_out = NULL,
+     .interface = "uefi",
+     .error_code = OK},
+    {.label = "writable pflash with a new NVRAM path: no descriptor lookup, list applies",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE.fd",
+     .loader_type = "pflash",
+     .nvram_path = "/var/lib/libvirt/qemu/nvram/new_VARS.fd",
+     .descriptor = NULL,
+     .executable = "/usr/share/OVMF/OVMF_CODE.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS.fd",
+     .interface = "uefi",
+     .error_code = OK,
+     .from_legacy_list = TRUE},
+    {.label = "stateless read-only pflash: no NVRAM, so no list lookup",
+     .arch = "x86_64",
+     .machine = "pc-i440fx-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .loader_stateless = FWNEG_TRISTATE_YES,
+     .descriptor = NULL,
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+     .nvram_template_out = NULL,
+     .interface = "uefi",
+     .error_code = OK},
+    {.label = "enrolled-keys=yes alone implies secure-boot=yes (libvirt post-parse)",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .firmware = FWNEG_OS_FIRMWARE_EFI,
+     .enrolled_keys = FWNEG_TRISTATE_YES,
+     .descriptor = "40-edk2-x86_64-secure-enrolled.json",
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+     .interface = "uefi",
+     .error_code = OK},
+    {.label = "manual loader with template: no lookup at all",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .loader_type = "pflash",
+     .loader_readonly = FWNEG_TRISTATE_YES,
+     .nvram_template = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     .descriptor = NULL,
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .nvram_template_out = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+     .interface = "uefi",
+     .error_code = OK},
+    {.label = "pflash loader not read-only: no lookup",
+     .arch = "x86_64",
+     .machine = "pc-q35-7.2",
+     .loader_path = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .loader_type = "pflash",
+     .descriptor = NULL,
+     .executable = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+     .interface = "uefi",
+     .error_code = OK},
+    {.label = "loader type rom: -bios that file",
+     .arch = "x86_64",
+     .machine = "pc-i440fx-7.2",
+     .loader_path = "/usr/share/seabios/bios.bin",
+     .loader_type = "rom",
+     .descriptor = NULL,
+     .executable = "/usr/share/seabios/bios.bin",
+     .interface = "bios",
+     .error_code = OK},
+    {.label = "x86 without firmware: QEMU's default SeaBIOS",
+     .arch = "x86_64",
+     .machine = "pc-i440fx-7.2",
+     .descriptor = NULL,
+     .executable = "/usr/share/seabios/bios-256k.bin",
+     .interface = "bios",
+     .error_code = OK},
+    {.label = "aarch64 without firmware: nothing",
+     .arch = "aarch64",
+     .machine = "virt-7.2",
+     .descriptor = NULL,
+     .executable = NULL,
+     .interface = NULL,
+     .error_code = OK},
 };
 
 static FwnegDomain *
@@ -360,7 +487,8 @@ test_table(Fixture *fx, gconstpointer data)
             g_assert_null(choice);
             g_assert_error(error, FWNEG_ERROR, c->error_code);
             if (!g_str_has_prefix(error->message, c->error_prefix))
-                g_error("%s: message '%s' lacks prefix '%s'", c->label, error->message, c->error_prefix);
+                g_error("%s: message '%s' lacks prefix '%s'", c->label, error->message,
+                        c->error_prefix);
             g_assert_nonnull(failed);
         }
         if (c->descriptor != NULL) {
@@ -411,21 +539,27 @@ test_choice_details(Fixture *fx, gconstpointer data)
     g_assert_null(fwneg_firmware_select(unsat_domain, unsat->machine, fx->entries, fx->options,
                                         &failed, &error));
     g_assert_cmpuint(failed->rejected->len, ==, 7);
-    g_assert_cmpstr(error->message, ==,
-                    "Unable to find any firmware to satisfy 'efi'\n"
-                    "  40-edk2-aarch64-secure-enrolled.json: architecture x86_64 not among targets (aarch64: virt-*)\n"
-                    "  40-edk2-x86_64-secure-enrolled.json: machine pc-i440fx-7.2 not matched by targets (x86_64: pc-q35-*)\n"
-                    "  50-edk2-aarch64-secure.json: architecture x86_64 not among targets (aarch64: virt-*)\n"
-                    "  50-edk2-x86_64-secure.json: machine pc-i440fx-7.2 not matched by targets (x86_64: pc-q35-*)\n"
-                    "  60-edk2-aarch64.json: architecture x86_64 not among targets (aarch64: virt-*)\n"
-                    "  60-edk2-arm.json: architecture x86_64 not among targets (arm: virt-*)\n"
-                    "  60-edk2-x86_64.json: secure-boot requested 'yes' but descriptor lacks feature secure-boot");
+    g_assert_cmpstr(
+        error->message, ==,
+        "Unable to find any firmware to satisfy 'efi'\n"
+        "  40-edk2-aarch64-secure-enrolled.json: architecture x86_64 not among targets (aarch64: "
+        "virt-*)\n"
+        "  40-edk2-x86_64-secure-enrolled.json: machine pc-i440fx-7.2 not matched by targets "
+        "(x86_64: pc-q35-*)\n"
+        "  50-edk2-aarch64-secure.json: architecture x86_64 not among targets (aarch64: virt-*)\n"
+        "  50-edk2-x86_64-secure.json: machine pc-i440fx-7.2 not matched by targets (x86_64: "
+        "pc-q35-*)\n"
+        "  60-edk2-aarch64.json: architecture x86_64 not among targets (aarch64: virt-*)\n"
+        "  60-edk2-arm.json: architecture x86_64 not among targets (arm: virt-*)\n"
+        "  60-edk2-x86_64.json: secure-boot requested 'yes' but descriptor lacks feature "
+        "secure-boot");
     g_assert_cmpstr(failed->interface, ==, "uefi");
     g_assert_null(failed->descriptor);
 }
 
 static FwnegDescriptorEntry *
-entry_new(const char *path, FwnegDescriptorState state, const char *error, FwnegFirmwareDescriptor *desc)
+entry_new(const char *path, FwnegDescriptorState state, const char *error,
+          FwnegFirmwareDescriptor *desc)
 {
     FwnegDescriptorEntry *entry = g_new0(FwnegDescriptorEntry, 1);
     entry->name = g_path_get_basename(path);
@@ -444,8 +578,9 @@ test_masked_broken_igvm(Fixture *fx, gconstpointer data)
     for (guint i = 0; i < fx->entries->len; i++) {
         FwnegDescriptorEntry *entry = g_ptr_array_index(fx->entries, i);
         if (strcmp(entry->name, "40-edk2-x86_64-secure-enrolled.json") == 0)
-            fx->entries->pdata[i] = entry_new("/etc/qemu/firmware/40-edk2-x86_64-secure-enrolled.json",
-                                              FWNEG_DESCRIPTOR_MASKED, NULL, NULL);
+            fx->entries->pdata[i] =
+                entry_new("/etc/qemu/firmware/40-edk2-x86_64-secure-enrolled.json",
+                          FWNEG_DESCRIPTOR_MASKED, NULL, NULL);
         if (strcmp(entry->name, "40-edk2-x86_64-secure-enrolled.json") == 0)
             fwneg_descriptor_entry_free(entry);
     }
@@ -459,8 +594,9 @@ test_masked_broken_igvm(Fixture *fx, gconstpointer data)
     FwnegFirmwareDescriptor *igvm = fwneg_firmware_descriptor_parse(
         "/etc/qemu/firmware/06-igvm.json", igvm_json, strlen(igvm_json), NULL);
     g_assert_nonnull(igvm);
-    g_ptr_array_insert(fx->entries, 1,
-                       entry_new("/etc/qemu/firmware/06-igvm.json", FWNEG_DESCRIPTOR_OK, NULL, igvm));
+    g_ptr_array_insert(
+        fx->entries, 1,
+        entry_new("/etc/qemu/firmware/06-igvm.json", FWNEG_DESCRIPTOR_OK, NULL, igvm));
 
     g_autoptr(FwnegDomain) domain = domain_for_case(&cases[0]);
     g_autoptr(FwnegFirmwareChoice) choice =
@@ -472,9 +608,11 @@ test_masked_broken_igvm(Fixture *fx, gconstpointer data)
                                         "JSON: unexpected end of file"));
     g_assert_true(has_rejection(choice, "06-igvm.json: mapping device 'igvm' is unknown to libvirt "
                                         "9.0 (it cannot parse this descriptor)"));
-    g_assert_true(has_rejection(choice, "40-edk2-x86_64-secure-enrolled.json: masked by "
-                                        "/etc/qemu/firmware/40-edk2-x86_64-secure-enrolled.json (0 bytes)"));
-    g_assert_true(has_warning(choice, "libvirt 9.0 cannot parse /etc/qemu/firmware/05-broken.json"));
+    g_assert_true(
+        has_rejection(choice, "40-edk2-x86_64-secure-enrolled.json: masked by "
+                              "/etc/qemu/firmware/40-edk2-x86_64-secure-enrolled.json (0 bytes)"));
+    g_assert_true(
+        has_warning(choice, "libvirt 9.0 cannot parse /etc/qemu/firmware/05-broken.json"));
     g_assert_true(has_warning(choice, "libvirt 9.0 cannot parse /etc/qemu/firmware/06-igvm.json"));
 }
 
@@ -502,7 +640,8 @@ test_matches_directly(Fixture *fx, gconstpointer data)
     g_assert_false(fwneg_firmware_matches(aarch64, "virt-7.2", secure->desc, fx->options, &reason));
     g_assert_cmpstr(reason, ==, "executable /usr/share/AAVMF/AAVMF_CODE.secboot.fd does not exist");
     g_autofree char *reason2 = NULL;
-    g_assert_false(fwneg_firmware_matches(aarch64, "pc-q35-7.2", secure->desc, fx->options, &reason2));
+    g_assert_false(
+        fwneg_firmware_matches(aarch64, "pc-q35-7.2", secure->desc, fx->options, &reason2));
     g_assert_cmpstr(reason2, ==, "machine pc-q35-7.2 not matched by targets (aarch64: virt-*)");
 }
 
@@ -541,8 +680,8 @@ test_legacy_nvram_config(Fixture *fx, gconstpointer data)
 
     /* The default (libvirt's built-in list) lacks the 4M images. */
     g_autoptr(FwnegFirmwareChoice) failed = NULL;
-    g_assert_null(fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, fx->options,
-                                        &failed, &error));
+    g_assert_null(
+        fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, fx->options, &failed, &error));
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
     g_assert_nonnull(strstr(error->message, "libvirt's built-in loader:nvram list has only: "
                                             "/usr/share/OVMF/OVMF_CODE.fd, "
@@ -569,8 +708,8 @@ test_legacy_nvram_config(Fixture *fx, gconstpointer data)
     /* The replaced list no longer knows OVMF_CODE.fd. */
     g_autoptr(FwnegDomain) code_2m = pc_manual_loader("/usr/share/OVMF/OVMF_CODE.fd");
     g_autoptr(FwnegFirmwareChoice) none = NULL;
-    g_assert_null(fwneg_firmware_select(code_2m, "pc-i440fx-7.2", fx->entries, fx->options, &none,
-                                        &error));
+    g_assert_null(
+        fwneg_firmware_select(code_2m, "pc-i440fx-7.2", fx->entries, fx->options, &none, &error));
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
     g_assert_true(g_str_has_prefix(error->message, "unable to find any master var store for "
                                                    "loader: /usr/share/OVMF/OVMF_CODE.fd"));
@@ -592,7 +731,8 @@ test_legacy_nvram_config_edge_cases(Fixture *fx, gconstpointer data)
     g_assert_cmpuint(empty->legacy_nvram->len, ==, 0);
     g_assert_null(fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, empty, NULL, &error));
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
-    g_assert_nonnull(strstr(error->message, "the legacy-nvram list of fwneg's config has only: none"));
+    g_assert_nonnull(
+        strstr(error->message, "the legacy-nvram list of fwneg's config has only: none"));
     g_clear_error(&error);
 
     /* A VARS file that does not exist: libvirt fails to open it at start. */
@@ -602,7 +742,8 @@ test_legacy_nvram_config_edge_cases(Fixture *fx, gconstpointer data)
                                    "[fwneg]\nlegacy-nvram=/usr/share/OVMF/OVMF_CODE.fd:"
                                    "/usr/share/OVMF/NO_SUCH_VARS.fd\n",
                                    &error));
-    g_assert_null(fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, missing, NULL, &error));
+    g_assert_null(
+        fwneg_firmware_select(domain, "pc-i440fx-7.2", fx->entries, missing, NULL, &error));
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
     g_assert_true(g_str_has_prefix(error->message, "NVRAM template /usr/share/OVMF/NO_SUCH_VARS.fd "
                                                    "for loader /usr/share/OVMF/OVMF_CODE.fd (from "
@@ -654,7 +795,8 @@ test_enrolled_keys_implies_secure_boot(Fixture *fx, gconstpointer data)
     domain->fw_enrolled_keys = FWNEG_TRISTATE_YES;
     g_autofree char *reason = NULL;
     g_assert_false(fwneg_firmware_matches(domain, "pc-q35-7.2", desc, fx->options, &reason));
-    g_assert_cmpstr(reason, ==, "secure-boot requested 'yes' but descriptor lacks feature secure-boot");
+    g_assert_cmpstr(reason, ==,
+                    "secure-boot requested 'yes' but descriptor lacks feature secure-boot");
     domain->fw_enrolled_keys = FWNEG_TRISTATE_ABSENT;
     g_assert_true(fwneg_firmware_matches(domain, "pc-q35-7.2", desc, fx->options, NULL));
 }

@@ -229,7 +229,8 @@ test_slot_overflow(void)
     {
         g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-2.8", TRUE);
         g_autoptr(GError) error = NULL;
-        g_assert_true(fwneg_fwcfg_plan_with_data(data, domain, options, "pc-q35-2.8", plan, &error));
+        g_assert_true(
+            fwneg_fwcfg_plan_with_data(data, domain, options, "pc-q35-2.8", plan, &error));
         g_assert_cmpuint(plan->fw_cfg_slots_used, ==, 16);
         g_assert_cmpuint(plan->fw_cfg_slots, ==, 16);
     }
@@ -259,8 +260,8 @@ migrate_plan(void)
 {
     FwnegPlan *plan = fwneg_plan_new();
     plan->machine = g_strdup("pc-q35-7.2");
-    g_ptr_array_add(plan->fw_cfg, entry_new("etc/smi/supported-features", "qemu",
-                                            "\x07\0\0\0\0\0\0\0", 8));
+    g_ptr_array_add(plan->fw_cfg,
+                    entry_new("etc/smi/supported-features", "qemu", "\x07\0\0\0\0\0\0\0", 8));
     g_ptr_array_add(plan->fw_cfg, entry_new("opt/org.fwneg/features", "fwneg",
                                             "\x01\0\0\0\0\0\0\0\x21\0\0\0\0\0\0\0", 16));
     plan->fw_cfg_slots = 32;
@@ -334,7 +335,8 @@ test_migrate(void)
     {
         /* An extra name on the target, and too many files. */
         g_autoptr(FwnegPlan) local = migrate_plan();
-        g_ptr_array_add(local->fw_cfg, entry_new("opt/org.tianocore/IPv6Support", "fwneg", "no", 2));
+        g_ptr_array_add(local->fw_cfg,
+                        entry_new("opt/org.tianocore/IPv6Support", "fwneg", "no", 2));
         local->fw_cfg_slots_used = 33;
         g_autofree char *refused = run_check(recorded, local, &same);
         g_assert_nonnull(strstr(refused, "REFUSED opt/org.tianocore/IPv6Support: fw_cfg file "

@@ -87,11 +87,11 @@ test_parse_version(void)
     g_autofree char *arm = fwneg_test_read_data("host-facts", "aarch64-version.txt");
     assert_version(arm, "7.2.22", 7, 2, 22);
     /* Older QEMUs glue the package version on without a space. */
-    assert_version("QEMU emulator version 2.11.1(Debian 1:2.11+dfsg-1ubuntu7)\n", "2.11.1", 2,
-                   11, 1);
+    assert_version("QEMU emulator version 2.11.1(Debian 1:2.11+dfsg-1ubuntu7)\n", "2.11.1", 2, 11,
+                   1);
     assert_version("QEMU emulator version 8.0\n", "8.0.0", 8, 0, 0);
-    assert_version("warning: something\nQEMU emulator version 9.1.50 (v9.1.0-123)\n", "9.1.50",
-                   9, 1, 50);
+    assert_version("warning: something\nQEMU emulator version 9.1.50 (v9.1.0-123)\n", "9.1.50", 9,
+                   1, 50);
 }
 
 static void
@@ -251,8 +251,7 @@ test_parse_machines_garbage(void)
     assert_machines_rejected("Supported machines are:\na  x\na  y\n", "listed twice");
     assert_machines_rejected("Supported machines are:\na  x (default)\nb  y (default)\n",
                              "both 'a' and 'b' are marked (default)");
-    assert_machines_rejected("Supported machines are:\na  x (alias of b$)\nb  y\n",
-                             "invalid name");
+    assert_machines_rejected("Supported machines are:\na  x (alias of b$)\nb  y\n", "invalid name");
     assert_machines_rejected("Supported machines are:\n\xc3\x28  x\n", "not UTF-8");
 
     g_autofree char *long_name = g_strnfill(FWNEG_MACHINE_NAME_MAX + 1, 'a');
@@ -353,8 +352,8 @@ test_canonicalize_no_default(void)
     g_autoptr(FwnegHostFacts) facts = g_new0(FwnegHostFacts, 1);
     facts->emulator = g_strdup("/usr/bin/qemu-system-foo");
     facts->version = g_strdup("7.2.0");
-    facts->machines = fwneg_parse_machine_help("Supported machines are:\nboard1  A\nboard2  B\n",
-                                               &error);
+    facts->machines =
+        fwneg_parse_machine_help("Supported machines are:\nboard1  A\nboard2  B\n", &error);
     g_assert_no_error(error);
     g_assert_null(fwneg_host_facts_canonicalize(facts, NULL, &error));
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
@@ -370,16 +369,20 @@ test_from_canonical(void)
     static const struct {
         const char *canonical, *version, *alias;
     } cases[] = {
-        {"pc-q35-7.2", "7.2.0", "q35"},     {"pc-i440fx-2.12", "2.12.0", "pc"},
-        {"virt-7.2", "7.2.0", "virt"},      {"pc-q35-4.0.1", "4.0.1", "q35"},
-        {"virt", "0.0.0", NULL},            {"microvm", "0.0.0", NULL},
-        {"pseries-7.2", "7.2.0", NULL},     {"s390-ccw-virtio-7.2", "7.2.0", NULL},
+        {"pc-q35-7.2", "7.2.0", "q35"},
+        {"pc-i440fx-2.12", "2.12.0", "pc"},
+        {"virt-7.2", "7.2.0", "virt"},
+        {"pc-q35-4.0.1", "4.0.1", "q35"},
+        {"virt", "0.0.0", NULL},
+        {"microvm", "0.0.0", NULL},
+        {"pseries-7.2", "7.2.0", NULL},
+        {"s390-ccw-virtio-7.2", "7.2.0", NULL},
         {"pc-q35-7.2-custom", "0.0.0", NULL},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(FwnegHostFacts) facts = fwneg_host_facts_from_canonical(cases[i].canonical,
-                                                                          &error);
+        g_autoptr(FwnegHostFacts) facts =
+            fwneg_host_facts_from_canonical(cases[i].canonical, &error);
         g_assert_no_error(error);
         g_assert_null(facts->emulator);
         g_assert_cmpstr(facts->version, ==, cases[i].version);
@@ -425,11 +428,16 @@ test_default_emulator(void)
     static const struct {
         const char *arch, *emulator;
     } cases[] = {
-        {"x86_64", "/usr/bin/qemu-system-x86_64"}, {"i686", "/usr/bin/qemu-system-i386"},
-        {"aarch64", "/usr/bin/qemu-system-aarch64"}, {"armv7l", "/usr/bin/qemu-system-arm"},
-        {"armv6l", "/usr/bin/qemu-system-arm"},     {"ppc64le", "/usr/bin/qemu-system-ppc64"},
-        {"riscv64", "/usr/bin/qemu-system-riscv64"}, {"s390x", "/usr/bin/qemu-system-s390x"},
-        {"bogus", NULL},                            {"../../bin/sh", NULL},
+        {"x86_64", "/usr/bin/qemu-system-x86_64"},
+        {"i686", "/usr/bin/qemu-system-i386"},
+        {"aarch64", "/usr/bin/qemu-system-aarch64"},
+        {"armv7l", "/usr/bin/qemu-system-arm"},
+        {"armv6l", "/usr/bin/qemu-system-arm"},
+        {"ppc64le", "/usr/bin/qemu-system-ppc64"},
+        {"riscv64", "/usr/bin/qemu-system-riscv64"},
+        {"s390x", "/usr/bin/qemu-system-s390x"},
+        {"bogus", NULL},
+        {"../../bin/sh", NULL},
         {"", NULL},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -466,8 +474,8 @@ test_probe_live(gconstpointer arch_data)
     expected_default = g_strdup(canonical);
     assert_canonical(facts, NULL, expected_default);
     if (strcmp(arch, "x86_64") == 0) {
-        g_autofree char *q35 = g_strdup_printf("pc-q35-%d.%d", facts->version_major,
-                                               facts->version_minor);
+        g_autofree char *q35 =
+            g_strdup_printf("pc-q35-%d.%d", facts->version_major, facts->version_minor);
         assert_canonical(facts, "q35", q35);
     }
 
@@ -554,8 +562,8 @@ static void
 probe_fake(const FakeEmulator *fake)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegHostFacts) facts = fwneg_host_facts_probe(fake->emulator, fake->cache_dir,
-                                                             &error);
+    g_autoptr(FwnegHostFacts) facts =
+        fwneg_host_facts_probe(fake->emulator, fake->cache_dir, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(facts->version, ==, "7.2.22");
     assert_canonical(facts, "q35", "pc-q35-7.2");
@@ -623,11 +631,7 @@ test_probe_corrupt_cache(void)
     fake_emulator_init(&fake);
     g_autofree char *cache_path = cache_file_for(fake.cache_dir, fake.emulator);
     const char *corruptions[] = {
-        "",
-        "{",
-        "\xff\xfe garbage",
-        "[]",
-        "{\"format\": \"fwneg-host-facts/1\"}",
+        "",   "{", "\xff\xfe garbage", "[]", "{\"format\": \"fwneg-host-facts/1\"}",
         NULL, /* a valid entry whose machine list is damaged, built below */
     };
 

@@ -219,7 +219,8 @@ test_config_syntax_error_names_line(void)
 static void
 test_config_bad_values(void)
 {
-    assert_config_error("[fwneg]\nfirmware-dir=/typo\n", ": [fwneg] has an unknown key 'firmware-dir'");
+    assert_config_error("[fwneg]\nfirmware-dir=/typo\n",
+                        ": [fwneg] has an unknown key 'firmware-dir'");
     assert_config_error("[fwneg]\nstate-dir=relative/state\n",
                         ": [fwneg] state-dir: 'relative/state' is not an absolute path");
     assert_config_error("[fwneg]\nfirmware-dirs=/ok;relative\n",
@@ -239,8 +240,7 @@ main(int argc, char **argv)
     g_test_add_func("/options/config/fills-unset", test_config_fills_unset);
     g_test_add_func("/options/config/command-line-wins", test_config_command_line_wins);
     g_test_add_func("/options/config/missing", test_config_missing);
-    g_test_add_func("/options/config/syntax-error-names-line",
-                    test_config_syntax_error_names_line);
+    g_test_add_func("/options/config/syntax-error-names-line", test_config_syntax_error_names_line);
     g_test_add_func("/options/config/bad-values", test_config_bad_values);
     return g_test_run();
 }

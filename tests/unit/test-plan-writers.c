@@ -25,7 +25,8 @@
 typedef FwnegPlan TestPlan;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestPlan, fwneg_plan_free)
 
-static GPtrArray *strv_array(const char *const *strings)
+static GPtrArray *
+strv_array(const char *const *strings)
 {
     GPtrArray *array = g_ptr_array_new_with_free_func(g_free);
 
@@ -34,9 +35,9 @@ static GPtrArray *strv_array(const char *const *strings)
     return array;
 }
 
-static FwnegPlanRom *new_rom(const char *device, const char *model, const char *ramblock,
-                             const char *file, gint64 file_size, gint64 size, const char *sha256,
-                             gboolean rombar)
+static FwnegPlanRom *
+new_rom(const char *device, const char *model, const char *ramblock, const char *file,
+        gint64 file_size, gint64 size, const char *sha256, gboolean rombar)
 {
     FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
 
@@ -51,7 +52,8 @@ static FwnegPlanRom *new_rom(const char *device, const char *model, const char *
     return rom;
 }
 
-static FwnegPlanFwCfg *new_fw_cfg(const char *name, const char *origin, const void *data, gsize len)
+static FwnegPlanFwCfg *
+new_fw_cfg(const char *name, const char *origin, const void *data, gsize len)
 {
     FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
 
@@ -61,7 +63,8 @@ static FwnegPlanFwCfg *new_fw_cfg(const char *name, const char *origin, const vo
     return entry;
 }
 
-static FwnegRejection *new_rejection(const char *descriptor, const char *reason)
+static FwnegRejection *
+new_rejection(const char *descriptor, const char *reason)
 {
     FwnegRejection *r = g_new0(FwnegRejection, 1);
 
@@ -70,22 +73,23 @@ static FwnegRejection *new_rejection(const char *descriptor, const char *reason)
     return r;
 }
 
-#define EFI_FIRMWARE_WARNING "descriptor 40-edk2-x86_64-secure-enrolled.json: sample firmware warning"
+#define EFI_FIRMWARE_WARNING                                                                       \
+    "descriptor 40-edk2-x86_64-secure-enrolled.json: sample firmware warning"
 #define VIRTIO_ROM_SHA256 "5f1f2c3a9a1b8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170605"
 
 /* q35 guest, Secure Boot firmware from Debian's 40- descriptor, three rejected
  * candidates, two ROMs, a strict boot order and fw_cfg bitmaps. */
-static FwnegPlan *make_efi_plan(void)
+static FwnegPlan *
+make_efi_plan(void)
 {
-    static const char *const features[] = { "acpi-s3", "amd-sev", "enrolled-keys",
-                                            "requires-smm", "secure-boot", "verbose-dynamic",
-                                            NULL };
-    static const char *const bootorder[] = { "/pci@i0cf8/pci-bridge@1/scsi@3/disk@0,0",
-                                             "/pci@i0cf8/ethernet@2/ethernet-phy@0", "HALT",
-                                             NULL };
-    static const guint8 smi[8] = { 0x07 };
-    static const guint8 opt[8] = { 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80 };
-    static const guint8 blob[20] = { 0xde, 0xad, 0xbe, 0xef };
+    static const char *const features[] = {
+        "acpi-s3",         "amd-sev", "enrolled-keys", "requires-smm", "secure-boot",
+        "verbose-dynamic", NULL};
+    static const char *const bootorder[] = {"/pci@i0cf8/pci-bridge@1/scsi@3/disk@0,0",
+                                            "/pci@i0cf8/ethernet@2/ethernet-phy@0", "HALT", NULL};
+    static const guint8 smi[8] = {0x07};
+    static const guint8 opt[8] = {0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80};
+    static const guint8 blob[20] = {0xde, 0xad, 0xbe, 0xef};
     FwnegPlan *plan = g_new0(FwnegPlan, 1);
     FwnegFirmwareChoice *fw = g_new0(FwnegFirmwareChoice, 1);
 
@@ -127,7 +131,8 @@ static FwnegPlan *make_efi_plan(void)
                                         249856, 0, NULL, FALSE));
     plan->bootorder = strv_array(bootorder);
     plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
-    g_ptr_array_add(plan->fw_cfg, new_fw_cfg("etc/smi/supported-features", "qemu", smi, sizeof smi));
+    g_ptr_array_add(plan->fw_cfg,
+                    new_fw_cfg("etc/smi/supported-features", "qemu", smi, sizeof smi));
     g_ptr_array_add(plan->fw_cfg, new_fw_cfg("opt/org.fwneg/features", "fwneg", opt, sizeof opt));
     g_ptr_array_add(plan->fw_cfg, new_fw_cfg("opt/org.fwneg/blob", "fwneg", blob, sizeof blob));
     plan->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
@@ -141,7 +146,8 @@ static FwnegPlan *make_efi_plan(void)
 
 /* i440fx guest with QEMU's own SeaBIOS: no descriptor, nothing to load,
  * ROMs not planned, empty lists. */
-static FwnegPlan *make_bios_default_plan(void)
+static FwnegPlan *
+make_bios_default_plan(void)
 {
     FwnegPlan *plan = g_new0(FwnegPlan, 1);
     FwnegFirmwareChoice *fw = g_new0(FwnegFirmwareChoice, 1);
@@ -166,9 +172,10 @@ static FwnegPlan *make_bios_default_plan(void)
 }
 
 /* BIOS chosen from a descriptor with a memory mapping: -bios / <loader type='rom'>. */
-static FwnegPlan *make_bios_memory_plan(void)
+static FwnegPlan *
+make_bios_memory_plan(void)
 {
-    static const char *const features[] = { "acpi-s3", "acpi-s4", NULL };
+    static const char *const features[] = {"acpi-s3", "acpi-s4", NULL};
     FwnegPlan *plan = make_bios_default_plan();
     FwnegFirmwareChoice *fw = plan->firmware;
 
@@ -180,11 +187,12 @@ static FwnegPlan *make_bios_memory_plan(void)
 }
 
 /* aarch64 virt guest: AAVMF, a device tree, and every optional value NULL. */
-static FwnegPlan *make_nulls_plan(void)
+static FwnegPlan *
+make_nulls_plan(void)
 {
-    static const char *const nodes[] = { "/pcie@10000000/virtio_net@2", NULL };
-    static const char *const bootorder[] = { "/pci@ffffffffffffffff/ethernet@2/ethernet-phy@0",
-                                             "HALT", NULL };
+    static const char *const nodes[] = {"/pcie@10000000/virtio_net@2", NULL};
+    static const char *const bootorder[] = {"/pci@ffffffffffffffff/ethernet@2/ethernet-phy@0",
+                                            "HALT", NULL};
     FwnegPlan *plan = g_new0(FwnegPlan, 1);
     FwnegFirmwareChoice *fw = g_new0(FwnegFirmwareChoice, 1);
 
@@ -209,17 +217,18 @@ static FwnegPlan *make_nulls_plan(void)
 /* ---- golden files ---- */
 
 /* Show a unified diff (diff -u) of @expected_path against @actual. */
-static void show_diff(const char *expected_path, const char *actual)
+static void
+show_diff(const char *expected_path, const char *actual)
 {
     g_autofree char *tmp = NULL;
     g_autoptr(GError) error = NULL;
     int fd = g_file_open_tmp("fwneg-writers-actual-XXXXXX", &tmp, &error);
     g_autofree char *diff_out = NULL;
-    const char *argv[] = { "diff", "-u", expected_path, tmp, NULL };
+    const char *argv[] = {"diff", "-u", expected_path, tmp, NULL};
 
     if (fd < 0 || !g_file_set_contents(tmp, actual, -1, &error) ||
-        !g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &diff_out,
-                      NULL, NULL, NULL)) {
+        !g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &diff_out, NULL,
+                      NULL, NULL)) {
         g_printerr("# actual output:\n%s\n", actual);
     } else {
         g_printerr("%s", diff_out);
@@ -230,7 +239,8 @@ static void show_diff(const char *expected_path, const char *actual)
         g_unlink(tmp);
 }
 
-static void assert_golden(const char *name, const char *actual)
+static void
+assert_golden(const char *name, const char *actual)
 {
     g_autofree char *path = fwneg_test_data_path("writers", name);
     g_autofree char *expected = NULL;
@@ -265,13 +275,14 @@ typedef struct {
 } PlanCase;
 
 static const PlanCase plan_cases[] = {
-    { "efi-secure", make_efi_plan },
-    { "bios-default", make_bios_default_plan },
-    { "bios-memory", make_bios_memory_plan },
-    { "aarch64-nulls", make_nulls_plan },
+    {"efi-secure", make_efi_plan},
+    {"bios-default", make_bios_default_plan},
+    {"bios-memory", make_bios_memory_plan},
+    {"aarch64-nulls", make_nulls_plan},
 };
 
-static void test_golden_json(gconstpointer data)
+static void
+test_golden_json(gconstpointer data)
 {
     const PlanCase *c = data;
     g_autoptr(TestPlan) plan = c->make();
@@ -281,7 +292,8 @@ static void test_golden_json(gconstpointer data)
     assert_golden(name, out);
 }
 
-static void test_golden_text(gconstpointer data)
+static void
+test_golden_text(gconstpointer data)
 {
     const PlanCase *c = data;
     g_autoptr(TestPlan) plan = c->make();
@@ -309,7 +321,8 @@ static void test_golden_text(gconstpointer data)
     }
 }
 
-static void test_golden_qemu_args(gconstpointer data)
+static void
+test_golden_qemu_args(gconstpointer data)
 {
     const PlanCase *c = data;
     g_autoptr(TestPlan) plan = c->make();
@@ -320,14 +333,16 @@ static void test_golden_qemu_args(gconstpointer data)
 }
 
 /* domain XML: CASE.in.xml → CASE.out.xml */
-static char *apply_xml(const FwnegPlan *plan, const char *xml, GError **error)
+static char *
+apply_xml(const FwnegPlan *plan, const char *xml, GError **error)
 {
-    FwnegDomain domain = { .source_name = (char *)"test.xml" };
+    FwnegDomain domain = {.source_name = (char *)"test.xml"};
 
     return fwneg_plan_to_domain_xml(plan, &domain, xml, strlen(xml), error);
 }
 
-static void test_golden_xml(gconstpointer data)
+static void
+test_golden_xml(gconstpointer data)
 {
     const PlanCase *c = data;
     g_autoptr(TestPlan) plan = c->make();
@@ -344,10 +359,11 @@ static void test_golden_xml(gconstpointer data)
 
 /* ---- JSON structure ---- */
 
-static void test_json_structure(void)
+static void
+test_json_structure(void)
 {
-    static const char *const keys[] = { "schema", "domain", "firmware", "roms",
-                                        "bootorder", "fw_cfg", "fdt" };
+    static const char *const keys[] = {"schema",    "domain", "firmware", "roms",
+                                       "bootorder", "fw_cfg", "fdt"};
     g_autoptr(TestPlan) plan = make_efi_plan();
     g_autofree char *out = fwneg_plan_to_json(plan);
     json_object *root = json_tokener_parse(out);
@@ -395,7 +411,8 @@ static void test_json_structure(void)
     json_object_put(root);
 }
 
-static void test_json_nulls_and_empty_lists(void)
+static void
+test_json_nulls_and_empty_lists(void)
 {
     g_autoptr(TestPlan) plan = make_bios_default_plan();
     g_autofree char *out = fwneg_plan_to_json(plan);
@@ -412,8 +429,8 @@ static void test_json_nulls_and_empty_lists(void)
     g_assert_true(json_object_object_get_ex(root, "roms", &value));
     g_assert_true(json_object_is_type(value, json_type_array));
     g_assert_cmpuint(json_object_array_length(value), ==, 0);
-    g_assert_true(json_object_is_type(json_object_object_get(firmware, "features"),
-                                      json_type_array));
+    g_assert_true(
+        json_object_is_type(json_object_object_get(firmware, "features"), json_type_array));
     json_object_put(root);
 
     /* aarch64: fdt object with a null file */
@@ -427,8 +444,8 @@ static void test_json_nulls_and_empty_lists(void)
         g_assert_true(json_object_object_get_ex(fdt, "file", &value));
         g_assert_null(value);
         g_assert_cmpuint(json_object_array_length(json_object_object_get(fdt, "nodes")), ==, 1);
-        g_assert_true(json_object_object_get_ex(json_object_object_get(arm_root, "domain"),
-                                                "uuid", &value));
+        g_assert_true(
+            json_object_object_get_ex(json_object_object_get(arm_root, "domain"), "uuid", &value));
         g_assert_null(value);
         json_object_put(arm_root);
     }
@@ -436,7 +453,8 @@ static void test_json_nulls_and_empty_lists(void)
 
 /* ---- QEMU arguments ---- */
 
-static void test_qemu_args_bios_default_is_empty(void)
+static void
+test_qemu_args_bios_default_is_empty(void)
 {
     g_autoptr(TestPlan) plan = make_bios_default_plan();
     g_autofree char *out = fwneg_plan_to_qemu_args(plan);
@@ -445,7 +463,8 @@ static void test_qemu_args_bios_default_is_empty(void)
 }
 
 /* The output parses as shell words into exactly libvirt 9.0's argument shapes. */
-static void test_qemu_args_shell_words(void)
+static void
+test_qemu_args_shell_words(void)
 {
     g_autoptr(TestPlan) plan = make_efi_plan();
     g_autofree char *out = fwneg_plan_to_qemu_args(plan);
@@ -476,14 +495,16 @@ static void test_qemu_args_shell_words(void)
                     "/var/lib/libvirt/qemu/nvram/demo-q35_VARS.fd");
     json_object_put(storage);
     g_assert_cmpstr(argv[8], ==, "-machine");
-    g_assert_cmpstr(argv[9], ==, "smm=on,pflash0=fwneg-pflash0-format,pflash1=fwneg-pflash1-format");
+    g_assert_cmpstr(argv[9], ==,
+                    "smm=on,pflash0=fwneg-pflash0-format,pflash1=fwneg-pflash1-format");
     g_assert_cmpstr(argv[10], ==, "-global");
     g_assert_cmpstr(argv[11], ==, "driver=cfi.pflash01,property=secure,value=on");
 }
 
 /* Without a per-VM NVRAM path in the plan, libvirt 9.0's default is used; a path
  * with a space is quoted. */
-static void test_qemu_args_nvram_default_and_quoting(void)
+static void
+test_qemu_args_nvram_default_and_quoting(void)
 {
     g_autoptr(TestPlan) plan = make_nulls_plan();
     g_autofree char *out = NULL;
@@ -505,7 +526,8 @@ static void test_qemu_args_nvram_default_and_quoting(void)
 
 /* QEMU 7.2 itself accepts the arguments (when it is installed): it starts
  * paused with them and quits on request. */
-static void test_qemu_args_accepted_by_qemu(void)
+static void
+test_qemu_args_accepted_by_qemu(void)
 {
     g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
     g_autofree char *tmpdir = NULL;
@@ -530,8 +552,8 @@ static void test_qemu_args_accepted_by_qemu(void)
         g_autofree char *template_bytes = NULL;
         gsize len = 0;
 
-        g_assert_true(g_file_get_contents(plan->firmware->nvram_template, &template_bytes, &len,
-                                          &error));
+        g_assert_true(
+            g_file_get_contents(plan->firmware->nvram_template, &template_bytes, &len, &error));
         g_assert_true(g_file_set_contents(vars, template_bytes, len, &error));
     }
     g_free(plan->nvram_path);
@@ -540,9 +562,9 @@ static void test_qemu_args_accepted_by_qemu(void)
     g_assert_true(g_shell_parse_argv(out, NULL, &args, &error));
 
     g_ptr_array_add(argv, qemu);
-    for (const char *const *a = (const char *const[]){ "-machine", "pc-q35-7.2,accel=tcg", "-S",
-                                                       "-nodefaults", "-display", "none",
-                                                       "-qmp", "stdio", NULL };
+    for (const char *const *a =
+             (const char *const[]){"-machine", "pc-q35-7.2,accel=tcg", "-S", "-nodefaults",
+                                   "-display", "none", "-qmp", "stdio", NULL};
          *a; a++)
         g_ptr_array_add(argv, (char *)*a);
     for (guint i = 0; args[i]; i++)
@@ -555,8 +577,8 @@ static void test_qemu_args_accepted_by_qemu(void)
                              &error);
     g_assert_no_error(error);
     g_assert_true(g_subprocess_communicate_utf8(
-        proc, "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n", NULL,
-        &stdout_text, &stderr_text, &error));
+        proc, "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n", NULL, &stdout_text,
+        &stderr_text, &error));
     g_assert_no_error(error);
     if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0)
         g_printerr("# qemu stderr: %s\n", stderr_text);
@@ -570,18 +592,20 @@ static void test_qemu_args_accepted_by_qemu(void)
 
 /* ---- domain XML structure ---- */
 
-static xmlDoc *parse_xml(const char *xml)
+static xmlDoc *
+parse_xml(const char *xml)
 {
     g_autoptr(GError) error = NULL;
-    xmlDoc *doc = fwneg_xml_parse_safe(xml, strlen(xml), FWNEG_DOMAIN_XML_MAX_BYTES, "out.xml",
-                                       &error);
+    xmlDoc *doc =
+        fwneg_xml_parse_safe(xml, strlen(xml), FWNEG_DOMAIN_XML_MAX_BYTES, "out.xml", &error);
 
     g_assert_no_error(error);
     g_assert_nonnull(doc);
     return doc;
 }
 
-static int xpath_count(xmlDoc *doc, const char *expression)
+static int
+xpath_count(xmlDoc *doc, const char *expression)
 {
     xmlXPathContext *ctxt = xmlXPathNewContext(doc);
     xmlXPathObject *result;
@@ -597,7 +621,8 @@ static int xpath_count(xmlDoc *doc, const char *expression)
     return count;
 }
 
-static char *xpath_string(xmlDoc *doc, const char *expression)
+static char *
+xpath_string(xmlDoc *doc, const char *expression)
 {
     xmlXPathContext *ctxt = xmlXPathNewContext(doc);
     xmlXPathObject *result;
@@ -612,14 +637,16 @@ static char *xpath_string(xmlDoc *doc, const char *expression)
     return value;
 }
 
-static void assert_xpath_string(xmlDoc *doc, const char *expression, const char *expected)
+static void
+assert_xpath_string(xmlDoc *doc, const char *expression, const char *expected)
 {
     g_autofree char *value = xpath_string(doc, expression);
 
     g_assert_cmpstr(value, ==, expected);
 }
 
-static void test_xml_structure_and_reapply(void)
+static void
+test_xml_structure_and_reapply(void)
 {
     g_autoptr(TestPlan) plan = make_efi_plan();
     g_autofree char *input = fwneg_test_read_data("writers", "efi-secure.in.xml");
@@ -659,8 +686,8 @@ static void test_xml_structure_and_reapply(void)
     g_assert_cmpint(xpath_count(doc, "/domain/metadata/fwneg:plan/fwneg:firmware/fwneg:feature"),
                     ==, 6);
     assert_xpath_string(doc, "/domain/metadata/fwneg:plan/fwneg:roms/fwneg:rom[1]/@size", "262144");
-    g_assert_cmpint(xpath_count(doc, "/domain/metadata/fwneg:plan/fwneg:bootorder/fwneg:entry"),
-                    ==, 3);
+    g_assert_cmpint(xpath_count(doc, "/domain/metadata/fwneg:plan/fwneg:bootorder/fwneg:entry"), ==,
+                    3);
     assert_xpath_string(doc, "/domain/metadata/fwneg:plan/fwneg:fw_cfg/fwneg:file[1]",
                         "0700000000000000");
 
@@ -670,7 +697,8 @@ static void test_xml_structure_and_reapply(void)
     g_assert_cmpstr(twice, ==, once);
 }
 
-static void test_xml_creates_metadata_and_features(void)
+static void
+test_xml_creates_metadata_and_features(void)
 {
     static const char input[] =
         "<domain type='kvm'><name>demo-q35</name><memory>1048576</memory>"
@@ -686,13 +714,16 @@ static void test_xml_creates_metadata_and_features(void)
     doc = parse_xml(out);
     g_assert_cmpint(xpath_count(doc, "/domain/metadata/fwneg:plan"), ==, 1);
     /* metadata right after <name>, as libvirt orders it */
-    g_assert_cmpint(xpath_count(doc, "/domain/name/following-sibling::*[1][self::metadata]"), ==, 1);
+    g_assert_cmpint(xpath_count(doc, "/domain/name/following-sibling::*[1][self::metadata]"), ==,
+                    1);
     assert_xpath_string(doc, "/domain/features/smm/@state", "on");
     assert_xpath_string(doc, "/domain/os/nvram", "/var/lib/libvirt/qemu/nvram/demo-q35_VARS.fd");
-    g_assert_cmpint(xpath_count(doc, "/domain/os/type/following-sibling::*[1][self::loader]"), ==, 1);
+    g_assert_cmpint(xpath_count(doc, "/domain/os/type/following-sibling::*[1][self::loader]"), ==,
+                    1);
 }
 
-static void test_xml_keeps_declaration(void)
+static void
+test_xml_keeps_declaration(void)
 {
     static const char input[] = "<?xml version=\"1.0\"?>\n<!-- head -->\n<domain type='qemu'>\n"
                                 "  <name>demo-pc</name>\n  <os>\n    <type>hvm</type>\n  </os>\n"
@@ -708,7 +739,8 @@ static void test_xml_keeps_declaration(void)
     g_assert_null(strstr(out, "<loader"));
 }
 
-static void test_xml_bad_input(void)
+static void
+test_xml_bad_input(void)
 {
     g_autoptr(TestPlan) plan = make_efi_plan();
     g_autoptr(GError) error = NULL;
@@ -729,7 +761,8 @@ static void test_xml_bad_input(void)
  * in-process test driver (no daemon; <domain type> becomes 'test' for it).  This
  * is what refuses <os><firmware> without firmware= or loader paths together with
  * firmware='efi'. */
-static void test_xml_accepted_by_libvirt(gconstpointer data)
+static void
+test_xml_accepted_by_libvirt(gconstpointer data)
 {
     const PlanCase *c = data;
     g_autofree char *validate = g_find_program_in_path("virt-xml-validate");
@@ -756,7 +789,7 @@ static void test_xml_accepted_by_libvirt(gconstpointer data)
 
     g_assert_true(g_file_set_contents(tmp, out, -1, &error));
     {
-        const char *argv[] = { validate, tmp, "domain", NULL };
+        const char *argv[] = {validate, tmp, "domain", NULL};
         g_autofree char *output = NULL;
         int status = -1;
 
@@ -773,7 +806,7 @@ static void test_xml_accepted_by_libvirt(gconstpointer data)
     g_assert_true(g_file_set_contents(tmp, (const char *)test_xml, test_xml_len, &error));
     xmlFree(test_xml);
     {
-        const char *argv[] = { virsh, "-q", "-c", "test:///default", "define", tmp, NULL };
+        const char *argv[] = {virsh, "-q", "-c", "test:///default", "define", tmp, NULL};
         g_autofree char *err_text = NULL;
         int status = -1;
 
@@ -786,7 +819,8 @@ static void test_xml_accepted_by_libvirt(gconstpointer data)
     g_unlink(tmp);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 
@@ -795,16 +829,16 @@ int main(int argc, char **argv)
             const char *kind;
             GTestDataFunc func;
         } kinds[] = {
-            { "json", test_golden_json },
-            { "text", test_golden_text },
-            { "qemu-args", test_golden_qemu_args },
-            { "xml", test_golden_xml },
-            { "xml-libvirt", test_xml_accepted_by_libvirt },
+            {"json", test_golden_json},
+            {"text", test_golden_text},
+            {"qemu-args", test_golden_qemu_args},
+            {"xml", test_golden_xml},
+            {"xml-libvirt", test_xml_accepted_by_libvirt},
         };
 
         for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
-            g_autofree char *path = g_strdup_printf("/plan-writers/golden/%s/%s", kinds[k].kind,
-                                                    plan_cases[i].name);
+            g_autofree char *path =
+                g_strdup_printf("/plan-writers/golden/%s/%s", kinds[k].kind, plan_cases[i].name);
             g_test_add_data_func(path, &plan_cases[i], kinds[k].func);
         }
     }

@@ -89,7 +89,8 @@ assert_same_plan(const FwnegPlan *a, const FwnegPlan *b)
     g_assert_cmpuint(a->bootorder->len, ==, b->bootorder->len);
     g_assert_cmpstr(g_ptr_array_index(a->bootorder, 0), ==, g_ptr_array_index(b->bootorder, 0));
     g_assert_cmpuint(a->fw_cfg->len, ==, b->fw_cfg->len);
-    const FwnegPlanFwCfg *fa = g_ptr_array_index(a->fw_cfg, 0), *fb = g_ptr_array_index(b->fw_cfg, 0);
+    const FwnegPlanFwCfg *fa = g_ptr_array_index(a->fw_cfg, 0),
+                         *fb = g_ptr_array_index(b->fw_cfg, 0);
     g_assert_cmpstr(fa->name, ==, fb->name);
     g_assert_true(g_bytes_equal(fa->data, fb->data));
 }
@@ -122,8 +123,7 @@ test_metadata_round_trip(void)
     g_autoptr(FwnegDomain) domain = fwneg_domain_parse_memory(xml, strlen(xml), "out.xml", &error);
     g_assert_no_error(error);
     g_assert_nonnull(domain->fwneg_metadata);
-    g_autoptr(FwnegPlan) back =
-        fwneg_plan_from_metadata(domain->fwneg_metadata, "out.xml", &error);
+    g_autoptr(FwnegPlan) back = fwneg_plan_from_metadata(domain->fwneg_metadata, "out.xml", &error);
     g_assert_no_error(error);
     assert_same_plan(plan, back);
     g_assert_cmpstr(back->qemu_version, ==, "7.2.22");

@@ -22,9 +22,8 @@ static void
 test_well_formed(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(xmlDoc) doc =
-        parse_string("<?xml version='1.0'?>\n<domain type='kvm'><name>a&amp;b</name></domain>\n",
-                     &error);
+    g_autoptr(xmlDoc) doc = parse_string(
+        "<?xml version='1.0'?>\n<domain type='kvm'><name>a&amp;b</name></domain>\n", &error);
     g_assert_no_error(error);
     g_assert_nonnull(doc);
     xmlNode *root = xmlDocGetRootElement(doc);
@@ -60,11 +59,11 @@ static void
 test_external_entity_rejected(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(xmlDoc) doc = parse_string(
-        "<?xml version='1.0'?>\n"
-        "<!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
-        "<d>&x;</d>\n",
-        &error);
+    g_autoptr(xmlDoc) doc =
+        parse_string("<?xml version='1.0'?>\n"
+                     "<!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
+                     "<d>&x;</d>\n",
+                     &error);
     g_assert_null(doc);
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT);
     g_assert_cmpstr(error->message, ==,
@@ -148,8 +147,8 @@ test_invalid_utf8(void)
     g_autoptr(xmlDoc) doc = parse_string("<domain>\n<name>caf\xe9</name>\n</domain>", &error);
     g_assert_null(doc);
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT);
-    g_assert_true(g_str_has_prefix(error->message,
-                                   "test.xml:2:10: invalid UTF-8 (byte 0xe9 at offset 18)"));
+    g_assert_true(
+        g_str_has_prefix(error->message, "test.xml:2:10: invalid UTF-8 (byte 0xe9 at offset 18)"));
 }
 
 static void

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
-
 char *
 fwneg_test_make_tmp_dir(const char *tmpl)
 {
