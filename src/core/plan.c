@@ -50,6 +50,7 @@ fwneg_plan_free(FwnegPlan *plan)
     g_free(plan->machine_requested);
     g_free(plan->qemu_version);
     g_free(plan->nvram_path);
+    g_free(plan->fw_cfg_state_dir);
     fwneg_firmware_choice_free(plan->firmware);
     g_clear_pointer(&plan->roms, g_ptr_array_unref);
     g_clear_pointer(&plan->bootorder, g_ptr_array_unref);

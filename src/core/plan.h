@@ -78,6 +78,9 @@ typedef struct {
      * ROMs in genroms/, and fwneg's); 0/0 when the fw_cfg stage did not run. */
     guint fw_cfg_slots;
     guint fw_cfg_slots_used;
+    /* The state dir fwneg's fw_cfg files were placed under (their paths start with
+     * it), so writers can refuse symlinks at every level below it; NULL when none. */
+    char *fw_cfg_state_dir;
     gboolean has_fdt;
     char *fdt_file;
     GPtrArray *fdt_nodes; /* char* */

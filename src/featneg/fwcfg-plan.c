@@ -142,10 +142,12 @@ compare_entries(gconstpointer a, gconstpointer b)
 
 /* STATE_DIR/fwcfg/<uuid>/<name>: per guest, so two guests never share a file. */
 static void
-assign_files(GPtrArray *entries, const FwnegOptions *options, const FwnegPlan *plan)
+assign_files(GPtrArray *entries, const FwnegOptions *options, FwnegPlan *plan)
 {
     const char *state_dir = options != NULL && options->state_dir != NULL ? options->state_dir
                                                                           : FWNEG_DEFAULT_STATE_DIR;
+    g_free(plan->fw_cfg_state_dir);
+    plan->fw_cfg_state_dir = g_strdup(state_dir);
     const char *id = plan->uuid != NULL ? plan->uuid : plan->name != NULL ? plan->name : "guest";
     for (guint i = 0; i < entries->len; i++) {
         FwnegPlanFwCfg *entry = g_ptr_array_index(entries, i);
@@ -266,7 +268,15 @@ fwneg_fwcfg_write_files(const FwnegPlan *plan, GError **error)
         g_autofree char *dir = g_path_get_dirname(entry->file);
         gsize len = 0;
         const void *bytes = g_bytes_get_data(entry->data, &len);
-        if (!fwneg_ensure_state_dir(dir, 0755, error))
+        /* Create STATE_DIR/fwcfg/<id>/… level by level, refusing a symlink at the
+         * state dir or any level below it (a link would redirect the files). */
+        g_autofree char *prefix =
+            plan->fw_cfg_state_dir ? g_strconcat(plan->fw_cfg_state_dir, "/", NULL) : NULL;
+        gboolean made = prefix != NULL && g_str_has_prefix(dir, prefix)
+                            ? fwneg_ensure_state_subdir(plan->fw_cfg_state_dir,
+                                                        dir + strlen(prefix), 0755, error)
+                            : fwneg_ensure_state_dir(dir, 0755, error);
+        if (!made)
             return FALSE;
         if (file_already_holds(entry->file, bytes, len))
             continue;
