@@ -1,5 +1,5 @@
-/* host-facts.c: learn what the emulator offers by running it, cache the
- * answer, and resolve machine type aliases against it.
+/* host-facts.c: learn what the emulator offers by running it (the answer is
+ * cached by host-facts-cache.c; names are resolved by host-facts-names.c).
  *
  * Only two cheap, side-effect-free commands are run — `EMULATOR -version` and
  * `EMULATOR -machine help` (about 30 ms each on QEMU 7.2; neither needs
@@ -15,16 +15,9 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
-#include <json-c/json.h>
 
-#include "atomic-file.h"
 #include "fwneg-error.h"
-
-#define CACHE_FORMAT "fwneg-host-facts/1"
-/* A cache entry is a few KiB; a bigger file is not ours. */
-#define CACHE_MAX_BYTES (4 * 1024 * 1024)
-/* How many names an "unknown machine type" message lists. */
-#define KNOWN_NAMES_SHOWN 10
+#include "host-facts-private.h"
 
 /* ---- running the emulator ------------------------------------------------ */
 
@@ -217,175 +210,6 @@ run_probe(const char *emulator, guint timeout_ms, GError **error)
     return g_steal_pointer(&facts);
 }
 
-/* ---- the cache ------------------------------------------------------------ */
-
-static char *
-cache_file_path(const char *cache_dir, const char *emulator)
-{
-    g_autofree char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, emulator, -1);
-    g_autofree char *name = g_strdup_printf("host-facts-%s.json", digest);
-    return g_build_filename(cache_dir, name, NULL);
-}
-
-static gint64
-mtime_ns(const struct stat *st)
-{
-    return (gint64)st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st->st_mtim.tv_nsec;
-}
-
-static const char *
-json_string_member(json_object *object, const char *key)
-{
-    json_object *member = NULL;
-    if (!json_object_object_get_ex(object, key, &member) ||
-        !json_object_is_type(member, json_type_string))
-        return NULL;
-    return json_object_get_string(member);
-}
-
-static gboolean
-json_int64_member(json_object *object, const char *key, gint64 *value)
-{
-    json_object *member = NULL;
-    if (!json_object_object_get_ex(object, key, &member) ||
-        !json_object_is_type(member, json_type_int))
-        return FALSE;
-    *value = json_object_get_int64(member);
-    return TRUE;
-}
-
-static gboolean
-json_bool_member(json_object *object, const char *key)
-{
-    json_object *member = NULL;
-    return json_object_object_get_ex(object, key, &member) &&
-           json_object_is_type(member, json_type_boolean) && json_object_get_boolean(member);
-}
-
-static GPtrArray *
-machines_from_json(json_object *array)
-{
-    if (!json_object_is_type(array, json_type_array))
-        return NULL;
-    g_autoptr(GPtrArray) machines =
-        g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_machine_info_free);
-    for (size_t i = 0; i < json_object_array_length(array); i++) {
-        json_object *entry = json_object_array_get_idx(array, i);
-        const char *name = json_string_member(entry, "name");
-        const char *alias_of = json_string_member(entry, "alias-of");
-        const char *description = json_string_member(entry, "description");
-        if (!fwneg_machine_name_is_valid(name) || description == NULL ||
-            (alias_of != NULL && !fwneg_machine_name_is_valid(alias_of)))
-            return NULL;
-        FwnegMachineInfo *info = g_new0(FwnegMachineInfo, 1);
-        info->name = g_strdup(name);
-        info->alias_of = g_strdup(alias_of);
-        info->description = g_strdup(description);
-        info->is_default = json_bool_member(entry, "default");
-        info->is_deprecated = json_bool_member(entry, "deprecated");
-        g_ptr_array_add(machines, info);
-    }
-    return machines->len > 0 ? g_steal_pointer(&machines) : NULL;
-}
-
-/* The cached facts when the entry describes the binary as it is now; NULL for a
- * missing, stale or damaged entry (which the caller then overwrites). */
-static FwnegHostFacts *
-cache_load(const char *cache_path, const char *emulator, const struct stat *st)
-{
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(cache_path, &data, &len, NULL) || len > CACHE_MAX_BYTES)
-        return NULL;
-
-    json_object *root = json_tokener_parse(data);
-    if (root == NULL)
-        return NULL;
-    g_autoptr(FwnegHostFacts) facts = NULL;
-    gint64 size = -1, mtime = -1;
-    const char *version = json_string_member(root, "version");
-    int major, minor, micro;
-    json_object *machines = NULL;
-
-    if (g_strcmp0(json_string_member(root, "format"), CACHE_FORMAT) == 0 &&
-        g_strcmp0(json_string_member(root, "path"), emulator) == 0 &&
-        json_int64_member(root, "size", &size) && size == (gint64)st->st_size &&
-        json_int64_member(root, "mtime-ns", &mtime) && mtime == mtime_ns(st) && version != NULL &&
-        fwneg_parse_dotted_version(version, &major, &minor, &micro) &&
-        json_object_object_get_ex(root, "machines", &machines)) {
-        facts = g_new0(FwnegHostFacts, 1);
-        facts->emulator = g_strdup(emulator);
-        facts->version = g_strdup_printf("%d.%d.%d", major, minor, micro);
-        facts->version_major = major;
-        facts->version_minor = minor;
-        facts->version_micro = micro;
-        facts->machines = machines_from_json(machines);
-        if (facts->machines == NULL)
-            g_clear_pointer(&facts, fwneg_host_facts_free);
-    }
-    json_object_put(root);
-    return g_steal_pointer(&facts);
-}
-
-static char *
-cache_serialize(const FwnegHostFacts *facts, const struct stat *st)
-{
-    json_object *root = json_object_new_object();
-    json_object_object_add(root, "format", json_object_new_string(CACHE_FORMAT));
-    json_object_object_add(root, "path", json_object_new_string(facts->emulator));
-    json_object_object_add(root, "size", json_object_new_int64((int64_t)st->st_size));
-    json_object_object_add(root, "mtime-ns", json_object_new_int64(mtime_ns(st)));
-    json_object_object_add(root, "version", json_object_new_string(facts->version));
-
-    json_object *machines = json_object_new_array();
-    for (guint i = 0; i < facts->machines->len; i++) {
-        const FwnegMachineInfo *info = g_ptr_array_index(facts->machines, i);
-        json_object *entry = json_object_new_object();
-        json_object_object_add(entry, "name", json_object_new_string(info->name));
-        if (info->alias_of != NULL)
-            json_object_object_add(entry, "alias-of", json_object_new_string(info->alias_of));
-        json_object_object_add(entry, "description",
-                               json_object_new_string(info->description ? info->description : ""));
-        if (info->is_default)
-            json_object_object_add(entry, "default", json_object_new_boolean(TRUE));
-        if (info->is_deprecated)
-            json_object_object_add(entry, "deprecated", json_object_new_boolean(TRUE));
-        json_object_array_add(machines, entry);
-    }
-    json_object_object_add(root, "machines", machines);
-
-    char *text = g_strdup_printf(
-        "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(root);
-    return text;
-}
-
-/* The cache only saves time: failing to write it (an unprivileged user and the
- * default state dir, a read-only file system) never fails the probe. */
-static void
-cache_store(const char *cache_dir, const char *cache_path, const FwnegHostFacts *facts,
-            const struct stat *st)
-{
-    g_autoptr(GError) local_error = NULL;
-    g_autofree char *text = cache_serialize(facts, st);
-    if (!fwneg_ensure_state_dir(cache_dir, 0755, &local_error) ||
-        !fwneg_atomic_write(cache_path, text, strlen(text), 0644, &local_error))
-        g_debug("not caching the facts of %s: %s", facts->emulator, local_error->message);
-}
-
-/* Refuse to read a cache the state-dir rules would refuse to write. */
-static gboolean
-cache_dir_usable(const char *cache_dir)
-{
-    struct stat st;
-    g_autofree char *dir = g_strdup(cache_dir);
-    gsize len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/')
-        dir[--len] = '\0';
-    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 FwnegHostFacts *
 fwneg_host_facts_probe_full(const char *emulator, const char *cache_dir, guint timeout_ms,
                             GError **error)
@@ -398,9 +222,10 @@ fwneg_host_facts_probe_full(const char *emulator, const char *cache_dir, guint t
     if (!check_emulator_runnable(emulator, &st, error))
         return NULL;
 
-    g_autofree char *cache_path = cache_dir ? cache_file_path(cache_dir, emulator) : NULL;
-    if (cache_path != NULL && cache_dir_usable(cache_dir)) {
-        FwnegHostFacts *cached = cache_load(cache_path, emulator, &st);
+    g_autofree char *cache_path =
+        cache_dir ? fwneg_host_facts_cache_path(cache_dir, emulator) : NULL;
+    if (cache_path != NULL && fwneg_host_facts_cache_dir_usable(cache_dir)) {
+        FwnegHostFacts *cached = fwneg_host_facts_cache_load(cache_path, emulator, &st);
         if (cached != NULL)
             return cached;
     }
@@ -412,7 +237,7 @@ fwneg_host_facts_probe_full(const char *emulator, const char *cache_dir, guint t
     /* Store what belongs to the binary we stat'ed; if it was replaced while we
      * ran it, the next probe sees a different size/mtime and probes again. */
     if (cache_path != NULL)
-        cache_store(cache_dir, cache_path, facts, &st);
+        fwneg_host_facts_cache_store(cache_dir, cache_path, facts, &st);
     return g_steal_pointer(&facts);
 }
 
@@ -421,229 +246,4 @@ fwneg_host_facts_probe(const char *emulator, const char *cache_dir, GError **err
 {
     return fwneg_host_facts_probe_full(emulator, cache_dir, FWNEG_HOST_FACTS_PROBE_TIMEOUT_MS,
                                        error);
-}
-
-/* ---- facts without QEMU --------------------------------------------------- */
-
-/* The unversioned alias QEMU gives the newest machine of each family. */
-static char *
-usual_alias_of(const char *canonical)
-{
-    static const struct {
-        const char *prefix;
-        const char *alias;
-    } families[] = {
-        {"pc-q35-", "q35"},
-        {"pc-i440fx-", "pc"},
-        {"virt-", "virt"},
-    };
-    for (gsize i = 0; i < G_N_ELEMENTS(families); i++) {
-        int major, minor, micro;
-        const char *suffix = canonical + strlen(families[i].prefix);
-        if (g_str_has_prefix(canonical, families[i].prefix) &&
-            fwneg_parse_dotted_version(suffix, &major, &minor, &micro) &&
-            strspn(suffix, "0123456789.") == strlen(suffix))
-            return g_strdup(families[i].alias);
-    }
-    return NULL;
-}
-
-FwnegHostFacts *
-fwneg_host_facts_from_canonical(const char *canonical_machine, GError **error)
-{
-    if (!fwneg_machine_name_is_valid(canonical_machine)) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE,
-                    "--canonical-machine '%.80s' is not a machine type name (letters, digits, "
-                    "'.', '_', '+', '-')",
-                    canonical_machine ? canonical_machine : "");
-        return NULL;
-    }
-    /* x86 "pc" and "q35" are aliases in every QEMU; globs in descriptors match
-     * only the versioned name, so accepting them would silently match nothing. */
-    if (strcmp(canonical_machine, "pc") == 0 || strcmp(canonical_machine, "q35") == 0) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE,
-                    "--canonical-machine '%s' is an alias, not a canonical machine type; give "
-                    "the versioned name, e.g. %s",
-                    canonical_machine,
-                    strcmp(canonical_machine, "pc") == 0 ? "pc-i440fx-7.2" : "pc-q35-7.2");
-        return NULL;
-    }
-
-    g_autoptr(FwnegHostFacts) facts = g_new0(FwnegHostFacts, 1);
-    /* The version is the machine type's ("pc-q35-4.0.1" → 4.0.1), the best
-     * stand-in for the QEMU version there is; unversioned names give 0.0.0. */
-    const char *dash = strrchr(canonical_machine, '-');
-    const char *suffix = dash != NULL ? dash + 1 : "";
-    if (strspn(suffix, "0123456789.") != strlen(suffix) ||
-        !fwneg_parse_dotted_version(suffix, &facts->version_major, &facts->version_minor,
-                                    &facts->version_micro)) {
-        facts->version_major = facts->version_minor = facts->version_micro = 0;
-    }
-    facts->version = g_strdup_printf("%d.%d.%d", facts->version_major, facts->version_minor,
-                                     facts->version_micro);
-    facts->machines = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_machine_info_free);
-
-    g_autofree char *alias = usual_alias_of(canonical_machine);
-    if (alias != NULL) {
-        FwnegMachineInfo *alias_info = g_new0(FwnegMachineInfo, 1);
-        alias_info->name = g_steal_pointer(&alias);
-        alias_info->alias_of = g_strdup(canonical_machine);
-        alias_info->description = g_strdup("alias (given with --canonical-machine)");
-        g_ptr_array_add(facts->machines, alias_info);
-    }
-    FwnegMachineInfo *info = g_new0(FwnegMachineInfo, 1);
-    info->name = g_strdup(canonical_machine);
-    info->is_default = TRUE;
-    info->description = g_strdup("given with --canonical-machine");
-    g_ptr_array_add(facts->machines, info);
-    return g_steal_pointer(&facts);
-}
-
-/* ---- resolving names ------------------------------------------------------ */
-
-static const FwnegMachineInfo *
-lookup_machine(const FwnegHostFacts *facts, const char *name)
-{
-    for (guint i = 0; i < facts->machines->len; i++) {
-        const FwnegMachineInfo *info = g_ptr_array_index(facts->machines, i);
-        if (strcmp(info->name, name) == 0)
-            return info;
-    }
-    return NULL;
-}
-
-static const char *
-canonical_of(const FwnegMachineInfo *info)
-{
-    return info->alias_of != NULL ? info->alias_of : info->name;
-}
-
-/* QEMU's "(default)" machine, which libvirt also picks when the domain XML has
- * no machine (it moves QMP query-machines' is-default entry first and takes the
- * first): pc-i440fx-7.2 on Debian 12's x86_64.  QEMU deliberately marks none on
- * ARM.  There libvirt 9.0 takes whichever board QMP lists first (an arbitrary
- * one); a later 2023 release changed the ARM/RISC-V default to "virt" (NEWS:
- * "Change default machine type for ARM and RISC-V to 'virt'").  fwneg follows
- * the newer rule on purpose — a random board is never what the user meant — and
- * resolves "virt" to its canonical target. */
-static const char *
-default_machine(const FwnegHostFacts *facts)
-{
-    for (guint i = 0; i < facts->machines->len; i++) {
-        const FwnegMachineInfo *info = g_ptr_array_index(facts->machines, i);
-        if (info->is_default)
-            return canonical_of(info);
-    }
-    const FwnegMachineInfo *virt = lookup_machine(facts, "virt");
-    return virt != NULL ? canonical_of(virt) : NULL;
-}
-
-static void
-add_unique(GPtrArray *names, const char *name)
-{
-    if (!g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL))
-        g_ptr_array_add(names, (gpointer)name);
-}
-
-/* "pc, q35, pc-i440fx-7.2, pc-q35-7.2, …": the names people type first (the
- * aliases and what they point at), then the rest in QEMU's order. */
-static char *
-describe_known_machines(const FwnegHostFacts *facts)
-{
-    g_autoptr(GPtrArray) names = g_ptr_array_new();
-    for (guint i = 0; i < facts->machines->len; i++) {
-        const FwnegMachineInfo *info = g_ptr_array_index(facts->machines, i);
-        if (info->alias_of != NULL)
-            add_unique(names, info->name);
-    }
-    for (guint i = 0; i < facts->machines->len; i++) {
-        const FwnegMachineInfo *info = g_ptr_array_index(facts->machines, i);
-        if (info->alias_of != NULL)
-            add_unique(names, info->alias_of);
-    }
-    for (guint i = 0; i < facts->machines->len; i++)
-        add_unique(names, ((const FwnegMachineInfo *)g_ptr_array_index(facts->machines, i))->name);
-
-    g_autoptr(GString) text = g_string_new(NULL);
-    for (guint i = 0; i < names->len && i < KNOWN_NAMES_SHOWN; i++)
-        g_string_append_printf(text, "%s%s", i > 0 ? ", " : "",
-                               (const char *)g_ptr_array_index(names, i));
-    if (names->len > KNOWN_NAMES_SHOWN)
-        g_string_append_printf(text, ", … (%u in all)", names->len);
-    return g_string_free(g_steal_pointer(&text), FALSE);
-}
-
-/* "by /usr/bin/qemu-system-x86_64 (QEMU 7.2.22)" or "with --canonical-machine
- * pc-q35-7.2", to follow "is not supported". */
-static char *
-describe_emulator(const FwnegHostFacts *facts)
-{
-    if (facts->emulator != NULL)
-        return g_strdup_printf("by %s (QEMU %s)", facts->emulator,
-                               facts->version ? facts->version : "of unknown version");
-    const char *given = default_machine(facts);
-    return g_strdup_printf("with --canonical-machine %s", given ? given : "(none)");
-}
-
-const char *
-fwneg_host_facts_canonicalize(const FwnegHostFacts *facts, const char *machine, GError **error)
-{
-    if (facts->machines == NULL || facts->machines->len == 0) {
-        g_autofree char *emulator = describe_emulator(facts);
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST, "no machine types are known %s",
-                    emulator);
-        return NULL;
-    }
-    if (machine == NULL) {
-        const char *fallback = default_machine(facts);
-        if (fallback == NULL) {
-            g_autofree char *known = describe_known_machines(facts);
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                        "the domain names no machine type and %s has no default one; add "
-                        "<type machine='…'> to the domain XML (known: %s)",
-                        facts->emulator ? facts->emulator : "the emulator", known);
-        }
-        return fallback;
-    }
-
-    const FwnegMachineInfo *info = lookup_machine(facts, machine);
-    if (info != NULL)
-        return canonical_of(info);
-
-    g_autofree char *emulator = describe_emulator(facts);
-    g_autofree char *known = describe_known_machines(facts);
-    g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                "machine type '%.80s' is not supported %s; known: %s", machine, emulator, known);
-    return NULL;
-}
-
-/* libvirt's arch names → QEMU target names, as virQEMUCapsArchToString maps
- * them; the others are identical.  Only arches QEMU has a system emulator for. */
-char *
-fwneg_default_emulator_for_arch(const char *libvirt_arch)
-{
-    static const struct {
-        const char *libvirt;
-        const char *qemu;
-    } renamed[] = {
-        {"i686", "i386"},
-        {"armv6l", "arm"},
-        {"armv7l", "arm"},
-        {"ppc64le", "ppc64"},
-    };
-    static const char *const same[] = {
-        "x86_64",     "aarch64",      "alpha",   "cris",    "loongarch64", "m68k",
-        "microblaze", "microblazeel", "mips",    "mipsel",  "mips64",      "mips64el",
-        "ppc",        "ppc64",        "riscv32", "riscv64", "s390x",       "sh4",
-        "sh4eb",      "sparc",        "sparc64", "xtensa",  "xtensaeb",    NULL,
-    };
-    if (libvirt_arch == NULL)
-        return NULL;
-    for (gsize i = 0; i < G_N_ELEMENTS(renamed); i++) {
-        if (strcmp(libvirt_arch, renamed[i].libvirt) == 0)
-            return g_strdup_printf("/usr/bin/qemu-system-%s", renamed[i].qemu);
-    }
-    if (g_strv_contains(same, libvirt_arch))
-        return g_strdup_printf("/usr/bin/qemu-system-%s", libvirt_arch);
-    return NULL;
 }
