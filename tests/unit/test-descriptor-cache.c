@@ -238,11 +238,11 @@ static void
 test_miss_on_change(Fixture *f, gconstpointer data)
 {
     CacheRun run;
-    g_autoptr(GPtrArray) warmup = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) warmup = cached_load(f, 0, &run);
 
     /* Same bytes, other mtime: a miss for that file only. */
     set_mtime(f->low, "10-ovmf.json", 1000000000);
-    g_autoptr(GPtrArray) after_touch = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) after_touch = cached_load(f, 0, &run);
     g_assert_cmpuint(run.hits, ==, PARSED - 1);
     g_assert_cmpuint(run.misses, ==, 1);
     g_assert_true(run.wrote);
@@ -258,7 +258,7 @@ test_miss_on_change(Fixture *f, gconstpointer data)
     struct stat before;
     g_autofree char *path = g_build_filename(f->low, "10-ovmf.json", NULL);
     set_mtime(f->low, "10-ovmf.json", 1000000000);
-    g_autoptr(GPtrArray) settle = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) settle = cached_load(f, 0, &run);
     g_assert_cmpint(stat(path, &before), ==, 0);
     write_good(f->low, "10-ovmf.json", "LOW OVMF, REWRITTEN LONGER");
     set_mtime(f->low, "10-ovmf.json", 1000000000);
@@ -282,7 +282,7 @@ static void
 test_added_removed_masked(Fixture *f, gconstpointer data)
 {
     CacheRun run;
-    g_autoptr(GPtrArray) warmup = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) warmup = cached_load(f, 0, &run);
 
     write_good(f->low, "05-new.json", "new");
     g_autoptr(GPtrArray) added = cached_load(f, 0, &run);
@@ -320,7 +320,7 @@ static void
 test_corrupt_cache(Fixture *f, gconstpointer data)
 {
     CacheRun run;
-    g_autoptr(GPtrArray) warmup = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) warmup = cached_load(f, 0, &run);
     g_autofree char *good = NULL;
     gsize len = 0;
     g_assert_true(g_file_get_contents(f->cache_path, &good, &len, NULL));
