@@ -294,11 +294,11 @@ test_added_removed_masked(Fixture *f, gconstpointer data)
     /* Removed: the others still hit; the cache drops it (rewritten once). */
     g_autofree char *removed_path = g_build_filename(f->low, "05-new.json", NULL);
     g_assert_cmpint(g_unlink(removed_path), ==, 0);
-    g_autoptr(GPtrArray) removed = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) removed = cached_load(f, 0, &run);
     g_assert_cmpuint(run.hits, ==, PARSED);
     g_assert_cmpuint(run.misses, ==, 0);
     g_assert_true(run.wrote);
-    g_autoptr(GPtrArray) stable = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) stable = cached_load(f, 0, &run);
     g_assert_false(run.wrote);
 
     /* Masked by a 0-byte file in the higher dir: MASKED, never from the cache. */
@@ -344,21 +344,21 @@ test_corrupt_cache(Fixture *f, gconstpointer data)
         g_test_message("cache: %s", bad[i].what);
         g_assert_true(g_file_set_contents(f->cache_path, bad[i].data, (gssize)bad[i].len, NULL));
         g_assert_cmpint(chmod(f->cache_path, 0644), ==, 0);
-        g_autoptr(GPtrArray) entries = cached_load(f, 0, &run); /* equal to uncached */
+        G_GNUC_UNUSED g_autoptr(GPtrArray) entries = cached_load(f, 0, &run); /* equal to uncached */
         g_assert_true(run.wrote);
-        g_autoptr(GPtrArray) again = cached_load(f, 0, &run);
+        G_GNUC_UNUSED g_autoptr(GPtrArray) again = cached_load(f, 0, &run);
         g_assert_cmpuint(run.hits, ==, PARSED);
     }
 
     /* Group-writable, or a symlink: not trusted (it chooses firmware). */
     g_assert_cmpint(chmod(f->cache_path, 0664), ==, 0);
-    g_autoptr(GPtrArray) writable = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) writable = cached_load(f, 0, &run);
     g_assert_cmpuint(run.hits, ==, 0);
     g_autofree char *elsewhere = g_build_filename(f->root, "elsewhere.gvariant", NULL);
     g_assert_cmpint(g_rename(f->cache_path, elsewhere), ==, 0);
     g_assert_cmpint(chmod(elsewhere, 0644), ==, 0);
     g_assert_cmpint(symlink(elsewhere, f->cache_path), ==, 0);
-    g_autoptr(GPtrArray) linked = cached_load(f, 0, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) linked = cached_load(f, 0, &run);
     g_assert_cmpuint(run.hits, ==, 0);
     /* The save replaced the link itself, not its target. */
     struct stat st;
@@ -373,8 +373,8 @@ test_racy_files_not_stored(Fixture *f, gconstpointer data)
      * stored, so the next load parses them again (a same-tick rewrite could
      * otherwise keep a stale entry). */
     CacheRun run;
-    g_autoptr(GPtrArray) first = cached_load(f, FWNEG_DESCRIPTOR_CACHE_RACY_NS, &run);
-    g_autoptr(GPtrArray) second = cached_load(f, FWNEG_DESCRIPTOR_CACHE_RACY_NS, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) first = cached_load(f, FWNEG_DESCRIPTOR_CACHE_RACY_NS, &run);
+    G_GNUC_UNUSED g_autoptr(GPtrArray) second = cached_load(f, FWNEG_DESCRIPTOR_CACHE_RACY_NS, &run);
     g_assert_cmpuint(run.hits, ==, 0);
     g_assert_cmpuint(run.misses, ==, PARSED);
 }

@@ -534,7 +534,7 @@ test_qemu_args_accepted_by_qemu(void)
     g_autoptr(TestPlan) plan = make_efi_plan();
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    g_autofree char *code = NULL, *vars = NULL, *out = NULL, *stdout_text = NULL,
+    g_autofree char *vars = NULL, *out = NULL, *stdout_text = NULL,
                     *stderr_text = NULL;
     g_auto(GStrv) args = NULL;
     g_autoptr(GSubprocess) proc = NULL;
