@@ -81,6 +81,15 @@ fwneg_record_commit(const char *state_dir, FwnegPlan *plan, GError **error)
     return fwneg_record_write(state_dir, plan, error);
 }
 
+/* What a recorded ROM needs, whichever form (JSON record or XML metadata) it
+ * was read from: migrate-check compares these fields. */
+static gboolean
+rom_is_complete(const FwnegPlanRom *rom)
+{
+    return rom->device != NULL && rom->size >= 0 &&
+           (rom->sha256 == NULL || strlen(rom->sha256) == 64);
+}
+
 /* ---- JSON ---- */
 
 static json_object *
@@ -191,8 +200,7 @@ rom_from_json(json_object *o, guint index, FwnegPlanRom **out, const char *sourc
     rom->store_file = member_string(o, "store-file");
     rom->qemu_id = member_string(o, "qemu-id");
     *out = rom;
-    if (rom->device == NULL || rom->size < 0 ||
-        (rom->sha256 != NULL && strlen(rom->sha256) != 64)) {
+    if (!rom_is_complete(rom)) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                     "%s: roms[%u]: needs a 'device', a 'size' >= 0 and a 64-digit 'sha256'",
                     source_name, index);
@@ -456,8 +464,7 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
         rom->size_pinned = prop_yes(c, "size-pinned");
         rom->store_file = prop(c, "store-file");
         rom->qemu_id = prop(c, "qemu-id");
-        if (rom->device == NULL || rom->size < 0 ||
-            (rom->sha256 != NULL && strlen(rom->sha256) != 64)) {
+        if (!rom_is_complete(rom)) {
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                         "%s: <fwneg:rom> #%u needs device=, size= and a 64-digit sha256=",
                         source_name, index + 1);
