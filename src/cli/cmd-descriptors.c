@@ -73,21 +73,34 @@ print_entry(const FwnegDescriptorEntry *entry)
     printf("%-40s %-7s   features %s\n", "", "", features);
 }
 
+/* The common options for `descriptors ACTION`; on a parse error prints it and
+ * returns FALSE (exit 2).  @argc/@argv keep the positional arguments. */
+static gboolean
+parse_action_args(int *argc, char ***argv, const char *action, const char *parameters,
+                  const char *summary, FwnegCliArgs *args)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GOptionContext) context = g_option_context_new(parameters);
+    g_option_context_set_summary(context, summary);
+    fwneg_cli_add_common_options(context, args);
+    if (!g_option_context_parse(context, argc, argv, &error)) {
+        fprintf(stderr, "fwneg: descriptors %s: %s\n", action, error->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static int
 descriptors_list(int argc, char **argv)
 {
     g_auto(FwnegCliArgs) args = {0};
     g_autoptr(GError) error = NULL;
-    g_autoptr(GOptionContext) context = g_option_context_new("");
-    g_option_context_set_summary(context,
-                                 "The effective, merged set of firmware descriptors in "
-                                 "libvirt's order: which\ndirectory each comes from, which are "
-                                 "masked, which are broken and why.");
-    fwneg_cli_add_common_options(context, &args);
-    if (!g_option_context_parse(context, &argc, &argv, &error)) {
-        fprintf(stderr, "fwneg: descriptors list: %s\n", error->message);
+    if (!parse_action_args(&argc, &argv, "list", "",
+                           "The effective, merged set of firmware descriptors in libvirt's "
+                           "order: which\ndirectory each comes from, which are masked, which "
+                           "are broken and why.",
+                           &args))
         return 2;
-    }
     if (argc != 1) {
         fprintf(stderr, "fwneg: descriptors list takes no arguments\n");
         return 2;
@@ -117,16 +130,12 @@ descriptors_lint(int argc, char **argv)
 {
     g_auto(FwnegCliArgs) args = {0};
     g_autoptr(GError) error = NULL;
-    g_autoptr(GOptionContext) context = g_option_context_new("FILE…");
-    g_option_context_set_summary(context,
-                                 "Check firmware descriptor files: schema errors with position, "
-                                 "unknown features,\nfiles they name that do not exist.  Exit 0: "
-                                 "no errors (warnings allowed); 1: errors.");
-    fwneg_cli_add_common_options(context, &args);
-    if (!g_option_context_parse(context, &argc, &argv, &error)) {
-        fprintf(stderr, "fwneg: descriptors lint: %s\n", error->message);
+    if (!parse_action_args(&argc, &argv, "lint", "FILE…",
+                           "Check firmware descriptor files: schema errors with position, "
+                           "unknown features,\nfiles they name that do not exist.  Exit 0: no "
+                           "errors (warnings allowed); 1: errors.",
+                           &args))
         return 2;
-    }
     if (argc < 2) {
         fprintf(stderr, "fwneg: descriptors lint: expected at least one FILE\n");
         return 2;
