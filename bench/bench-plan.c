@@ -1,9 +1,10 @@
 /* bench-plan.c: in-process timings of the planner, for bench/run.
  *
- * Links the core library exactly as the CLI does and times what a long-lived
- * front end (the daemon, a hook invoked many times) pays per guest: the
- * descriptor set and the host facts are loaded once, then every iteration parses
- * the domain XML, builds the plan and renders it.  Each stage is also timed on its
+ * Links the library exactly as the CLI does and times what a long-lived
+ * front end (the daemon, a hook invoked many times) pays per guest: one
+ * FwnegEngine loads the descriptor set, firmware.d and the host facts once, then
+ * every iteration parses the domain XML, plans it through the engine and renders
+ * it.  Each stage is also timed on its
  * own by calling its entry point directly (fwneg_rom_plan, fwneg_bootorder_plan,
  * fwneg_fwcfg_plan, the writers), so stages that are placeholders today are picked
  * up as soon as their owners fill them in — the harness needs no change.
@@ -32,6 +33,7 @@
 #include "descriptor-cache.h"
 #include "descriptor-store.h"
 #include "domain.h"
+#include "engine.h"
 #include "firmware-match.h"
 #include "fwcfg-plan.h"
 #include "fwneg-options.h"
@@ -141,15 +143,14 @@ die(const char *what, const GError *error)
 /* Host facts as the CLI gets them: --canonical-machine, else a probe through the
  * cache in STATE_DIR/cache/qemu-caps (the CLI's location, so its warm cache is ours). */
 static FwnegHostFacts *
-load_facts(const Bench *bench, const FwnegDomain *domain, GError **error)
+load_facts(const FwnegOptions *options, const FwnegDomain *domain, GError **error)
 {
-    if (bench->options->canonical_machine != NULL)
-        return fwneg_host_facts_from_canonical(bench->options->canonical_machine, error);
-    g_autofree char *emulator = bench->options->qemu ? g_strdup(bench->options->qemu)
-                                : domain->emulator   ? g_strdup(domain->emulator)
+    if (options->canonical_machine != NULL)
+        return fwneg_host_facts_from_canonical(options->canonical_machine, error);
+    g_autofree char *emulator = options->qemu     ? g_strdup(options->qemu)
+                                : domain->emulator ? g_strdup(domain->emulator)
                                                    : fwneg_default_emulator_for_arch(domain->arch);
-    const char *state =
-        bench->options->state_dir ? bench->options->state_dir : FWNEG_DEFAULT_STATE_DIR;
+    const char *state = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR;
     g_autofree char *cache_dir = g_build_filename(state, "cache", "qemu-caps", NULL);
     return fwneg_host_facts_probe(emulator, cache_dir, error);
 }
@@ -218,48 +219,27 @@ bench_parse_args(Bench *bench, int *argc, char ***argv, GError **error)
 
 /* ---- mode: plan ---------------------------------------------------------- */
 
-/* One warm in-process plan: parse, plan, render JSON.  Not static and never
- * inlined so `valgrind --tool=callgrind --toggle-collect=bench_plan_once` counts
- * exactly this (bench/run divides by the iteration count). */
-gboolean bench_plan_once(const Bench *bench, const FwnegPlanInputs *inputs, gsize *out_len);
+/* One warm in-process plan through the engine: parse, plan, render JSON.  Not
+ * static and never inlined so `valgrind --tool=callgrind
+ * --toggle-collect=bench_plan_once` counts exactly this (bench/run divides by
+ * the iteration count). */
+gboolean bench_plan_once(const Bench *bench, FwnegEngine *engine, gsize *out_len);
 __attribute__((noinline)) gboolean
-bench_plan_once(const Bench *bench, const FwnegPlanInputs *inputs, gsize *out_len)
+bench_plan_once(const Bench *bench, FwnegEngine *engine, gsize *out_len)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(FwnegDomain) domain =
         fwneg_domain_parse_memory(bench->xml, bench->xml_len, bench->xml_path, &error);
     if (domain == NULL)
         return FALSE;
-    g_autoptr(FwnegPlan) plan = fwneg_plan_build(domain, inputs, NULL, &error);
+    if (domain->arch == NULL)
+        domain->arch = g_strdup("x86_64");
+    g_autoptr(FwnegPlan) plan = fwneg_engine_plan(engine, domain, NULL, NULL, &error);
     if (plan == NULL)
         return FALSE;
     g_autofree char *json = fwneg_plan_to_json(plan);
     *out_len = strlen(json);
     return TRUE;
-}
-
-/* Put the parts a stage fills back to empty, so it can be called again on the
- * same plan.  Truncating through the arrays' own free functions keeps this file
- * ignorant of how the plan frees its entries. */
-static void
-reset_rom_stage(FwnegPlan *plan)
-{
-    g_ptr_array_set_size(plan->roms, 0);
-}
-
-static void
-reset_bootorder_stage(FwnegPlan *plan)
-{
-    g_ptr_array_set_size(plan->bootorder, 0);
-    g_ptr_array_set_size(plan->fdt_nodes, 0);
-    g_clear_pointer(&plan->fdt_file, g_free);
-    plan->has_fdt = FALSE;
-}
-
-static void
-reset_fwcfg_stage(FwnegPlan *plan)
-{
-    g_ptr_array_set_size(plan->fw_cfg, 0);
 }
 
 static int
@@ -277,32 +257,26 @@ mode_plan(Bench *bench)
     if (domain->arch == NULL)
         domain->arch = g_strdup("x86_64");
     double t_parse = now_us();
-    bench->facts = load_facts(bench, domain, &error);
-    if (bench->facts == NULL)
+    g_autoptr(FwnegEngine) engine = fwneg_engine_new(g_steal_pointer(&bench->options), &error);
+    if (engine == NULL)
+        return die("creating the engine", error);
+    const FwnegOptions *options = fwneg_engine_get_options(engine);
+    double t_desc = now_us();
+    const FwnegHostFacts *facts = fwneg_engine_host_facts(engine, domain, NULL, &error);
+    if (facts == NULL)
         return die("host facts", error);
     double t_facts = now_us();
-    bench->descriptors = bench_load_descriptors(bench, &error);
-    if (bench->descriptors == NULL)
-        return die("loading descriptors", error);
-    bench->data = fwneg_plan_data_load(bench->options);
-    double t_desc = now_us();
-    FwnegPlanInputs inputs = {
-        .options = bench->options,
-        .facts = bench->facts,
-        .descriptors = bench->descriptors,
-        .data = bench->data,
-    };
-    g_autoptr(FwnegPlan) plan = fwneg_plan_build(domain, &inputs, NULL, &error);
+    g_autoptr(FwnegPlan) plan = fwneg_engine_plan(engine, domain, NULL, NULL, &error);
     if (plan == NULL)
         return die("planning", error);
     g_autofree char *first_json = fwneg_plan_to_json(plan);
     double t_end = now_us();
     printf("cold_total %.2f\n", t_end - t0);
     printf("cold_xml_parse %.2f\n", t_parse - t0);
-    printf("cold_host_facts %.2f\n", t_facts - t_parse);
-    printf("cold_descriptor_load %.2f\n", t_desc - t_facts);
-    printf("cold_plan_and_json %.2f\n", t_end - t_desc);
-    printf("descriptors %u\n", bench->descriptors->len);
+    printf("cold_descriptor_load %.2f\n", t_desc - t_parse);
+    printf("cold_host_facts %.2f\n", t_facts - t_desc);
+    printf("cold_plan_and_json %.2f\n", t_end - t_facts);
+    printf("descriptors %u\n", fwneg_engine_get_descriptors(engine)->len);
     printf("plan_json_bytes %zu\n", strlen(first_json));
 
     /* Warm: the daemon's steady state. */
@@ -310,21 +284,43 @@ mode_plan(Bench *bench)
     for (guint i = 0; i < bench->iterations; i++) {
         gsize len = 0;
         double start = now_us();
-        if (!bench_plan_once(bench, &inputs, &len))
+        if (!bench_plan_once(bench, engine, &len))
             return die("warm plan", NULL);
         samples_add(&warm, now_us() - start);
     }
     samples_report("warm_plan", &warm);
 
     /* Stages, each on its own.  The machine is canonicalized once, as in plan.c. */
-    const char *machine = fwneg_host_facts_canonicalize(bench->facts, domain->machine, &error);
+    const char *machine = fwneg_host_facts_canonicalize(facts, domain->machine, &error);
     if (machine == NULL)
         return die("canonical machine", error);
+    const FwnegPlanData *data = fwneg_engine_get_data(engine);
+    GPtrArray *descriptors = fwneg_engine_get_descriptors(engine);
+    g_autoptr(FwnegRomHashCache) rom_hashes = fwneg_rom_hash_cache_new(NULL);
+    FwnegRomPlanInputs rom_inputs = {
+        .options = options,
+        .firmware_interface = plan->firmware->interface,
+        .rom_sets = data->rom_sets,
+        .rom_sets_dir = data->rom_sets_dir,
+        .hash_cache = rom_hashes,
+    };
+    FwnegFwCfgInputs fwcfg_inputs = {
+        .options = options,
+        .data = data->features,
+        .qemu_version = plan->qemu_version,
+        .firmware = plan->firmware,
+    };
+    FwnegPlanInputs inputs = {
+        .options = options,
+        .facts = facts,
+        .descriptors = descriptors,
+        .data = data,
+        .rom_hash_cache = rom_hashes,
+    };
     Samples parse = samples_new(), facts_cache = samples_new(), load = samples_new(),
             match = samples_new(), rom = samples_new(), boot = samples_new(), fwcfg = samples_new(),
             w_json = samples_new(), w_text = samples_new(), w_xml = samples_new(),
             w_args = samples_new(), build = samples_new();
-    guint warnings_after_firmware = plan->warnings->len;
     for (guint i = 0; i < bench->iterations; i++) {
         double a = now_us();
         g_autoptr(FwnegDomain) d =
@@ -333,34 +329,32 @@ mode_plan(Bench *bench)
 
         a = now_us();
         g_autoptr(FwnegFirmwareChoice) choice =
-            fwneg_firmware_select(domain, machine, bench->descriptors, bench->options, NULL, NULL);
+            fwneg_firmware_select(domain, machine, descriptors, options, NULL, NULL);
         samples_add(&match, now_us() - a);
 
         a = now_us();
         g_autoptr(FwnegPlan) p = fwneg_plan_build(domain, &inputs, NULL, NULL);
         samples_add(&build, now_us() - a);
 
-        reset_rom_stage(plan);
+        g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
         a = now_us();
-        gboolean ok = fwneg_rom_plan(domain, &inputs, machine, plan, &error);
+        g_autoptr(GPtrArray) roms = fwneg_rom_plan(domain, machine, &rom_inputs, warnings, &error);
         samples_add(&rom, now_us() - a);
-        if (!ok)
+        if (roms == NULL)
             return die("fwneg_rom_plan", error);
 
-        reset_bootorder_stage(plan);
         a = now_us();
-        ok = fwneg_bootorder_plan(domain, machine, plan, &error);
+        g_autoptr(FwnegBootOrder) order = fwneg_bootorder_plan(domain, machine, &error);
         samples_add(&boot, now_us() - a);
-        if (!ok)
+        if (order == NULL)
             return die("fwneg_bootorder_plan", error);
 
-        reset_fwcfg_stage(plan);
         a = now_us();
-        ok = fwneg_fwcfg_plan(domain, &inputs, machine, plan, &error);
+        g_autoptr(FwnegFwCfgSet) set =
+            fwneg_fwcfg_plan(domain, machine, &fwcfg_inputs, warnings, &error);
         samples_add(&fwcfg, now_us() - a);
-        if (!ok)
+        if (set == NULL)
             return die("fwneg_fwcfg_plan", error);
-        g_ptr_array_set_size(plan->warnings, warnings_after_firmware);
 
         a = now_us();
         G_GNUC_UNUSED g_autofree char *json = fwneg_plan_to_json(plan);
@@ -382,12 +376,13 @@ mode_plan(Bench *bench)
     guint slow_iterations = MAX(bench->iterations / 10, 3);
     for (guint i = 0; i < slow_iterations; i++) {
         double a = now_us();
-        g_autoptr(GPtrArray) entries = bench_load_descriptors(bench, NULL);
+        g_autoptr(GPtrArray) dirs = fwneg_options_firmware_dirs(options);
+        g_autoptr(GPtrArray) entries = fwneg_descriptor_store_load(dirs, options->sysroot, NULL);
         samples_add(&load, now_us() - a);
         a = now_us();
-        g_autoptr(FwnegHostFacts) facts = load_facts(bench, domain, NULL);
+        g_autoptr(FwnegHostFacts) probed = load_facts(options, domain, NULL);
         samples_add(&facts_cache, now_us() - a);
-        if (entries == NULL || facts == NULL)
+        if (entries == NULL || probed == NULL)
             return die("reloading descriptors or host facts", NULL);
     }
     samples_report("stage_xml_parse", &parse);
@@ -402,8 +397,8 @@ mode_plan(Bench *bench)
     samples_report("stage_writer_text", &w_text);
     samples_report("stage_writer_xml", &w_xml);
     samples_report("stage_writer_qemu_args", &w_args);
-    /* How much each stage produced: 0 means the stage is still a placeholder (or
-     * the guest has nothing for it), which bench/run says beside the figure. */
+    /* How much each stage produced: 0 means the guest has nothing for it, which
+     * bench/run says beside the figure. */
     printf("stage_rom_entries %u\n", plan->roms->len);
     printf("stage_bootorder_entries %u\n", plan->bootorder->len);
     printf("stage_fwcfg_entries %u\n", plan->fw_cfg->len);
@@ -428,7 +423,7 @@ mode_descriptors(Bench *bench)
         return die("parsing the domain", error);
     if (domain->arch == NULL)
         domain->arch = g_strdup("x86_64");
-    bench->facts = load_facts(bench, domain, &error);
+    bench->facts = load_facts(bench->options, domain, &error);
     if (bench->facts == NULL)
         return die("host facts", error);
     const char *machine = fwneg_host_facts_canonicalize(bench->facts, domain->machine, &error);
@@ -562,14 +557,14 @@ mode_record_write(Bench *bench)
         return die("parsing the domain", error);
     if (domain->arch == NULL)
         domain->arch = g_strdup("x86_64");
-    bench->facts = load_facts(bench, domain, &error);
+    bench->facts = load_facts(bench->options, domain, &error);
     if (bench->facts == NULL)
         return die("host facts", error);
     bench->descriptors = bench_load_descriptors(bench, &error);
     if (bench->descriptors == NULL)
         return die("loading descriptors", error);
     bench->data = fwneg_plan_data_load(bench->options);
-    FwnegPlanInputs inputs = {bench->options, bench->facts, bench->descriptors, bench->data};
+    FwnegPlanInputs inputs = {bench->options, bench->facts, bench->descriptors, bench->data, NULL};
     g_autoptr(FwnegPlan) plan = fwneg_plan_build(domain, &inputs, NULL, &error);
     if (plan == NULL)
         return die("planning", error);

@@ -4,8 +4,7 @@
  * OpenFirmware path (of-path.c), sorts the entries as QEMU does
  * (add_boot_device_path: ascending bootindex) and appends HALT, since libvirt
  * always passes -boot strict=on.  Also records the boot menu (-boot menu=,
- * splash-time= → fw_cfg etc/boot-menu-wait) and, on ARM virt, the device-tree
- * nodes of the boot entries.
+ * splash-time=) and, on ARM virt, the device-tree nodes of the boot entries.
  */
 #include "bootorder-plan.h"
 
@@ -76,10 +75,10 @@ disk_qemu_id(const FwnegDomain *domain, const FwnegDisk *disk)
     return g_strdup_printf("%s-disk%d", prefix, fwneg_disk_name_to_index(disk->target_dev));
 }
 
-static FwnegPlanBootEntry *
+static FwnegBootEntry *
 entry_new(char *path, char *device, char *qemu_id, int bootindex, int floppy_unit)
 {
-    FwnegPlanBootEntry *entry = g_new0(FwnegPlanBootEntry, 1);
+    FwnegBootEntry *entry = g_new0(FwnegBootEntry, 1);
     entry->path = path;
     entry->device = device;
     entry->qemu_id = qemu_id;
@@ -91,8 +90,8 @@ entry_new(char *path, char *device, char *qemu_id, int bootindex, int floppy_uni
 static gint
 compare_bootindex(gconstpointer a, gconstpointer b)
 {
-    const FwnegPlanBootEntry *x = *(FwnegPlanBootEntry *const *)a;
-    const FwnegPlanBootEntry *y = *(FwnegPlanBootEntry *const *)b;
+    const FwnegBootEntry *x = *(FwnegBootEntry *const *)a;
+    const FwnegBootEntry *y = *(FwnegBootEntry *const *)b;
     return (x->bootindex > y->bootindex) - (x->bootindex < y->bootindex);
 }
 
@@ -154,38 +153,36 @@ collect_entries(const FwnegOfContext *ctx, const FwnegDomain *domain, GPtrArray 
     return TRUE;
 }
 
-/* -boot splash-time=MS becomes etc/boot-menu-wait, a little-endian u16
- * (hw/nvram/fw_cfg.c fw_cfg_bootsplash).  libvirt reads <bootmenu timeout>
- * only with enable='yes'. */
-static void
-plan_boot_menu(const FwnegDomain *domain, FwnegPlan *plan)
+void
+fwneg_boot_entry_free(FwnegBootEntry *entry)
 {
-    plan->boot_menu = domain->bootmenu_enable;
-    plan->boot_menu_timeout = FWNEG_UNSET;
-    if (domain->bootmenu_enable != FWNEG_TRISTATE_YES || domain->bootmenu_timeout == FWNEG_UNSET)
+    if (entry == NULL)
         return;
-    plan->boot_menu_timeout = domain->bootmenu_timeout;
+    g_free(entry->path);
+    g_free(entry->device);
+    g_free(entry->qemu_id);
+    g_free(entry);
+}
 
-    for (guint i = 0; i < plan->fw_cfg->len; i++)
-        if (g_strcmp0(((FwnegPlanFwCfg *)g_ptr_array_index(plan->fw_cfg, i))->name,
-                      "etc/boot-menu-wait") == 0)
-            return;
-    guint16 wait = GUINT16_TO_LE((guint16)domain->bootmenu_timeout);
-    FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
-    entry->name = g_strdup("etc/boot-menu-wait");
-    entry->origin = g_strdup("qemu");
-    entry->data = g_bytes_new(&wait, sizeof(wait));
-    g_ptr_array_add(plan->fw_cfg, entry);
+void
+fwneg_boot_order_free(FwnegBootOrder *order)
+{
+    if (order == NULL)
+        return;
+    g_clear_pointer(&order->lines, g_ptr_array_unref);
+    g_clear_pointer(&order->entries, g_ptr_array_unref);
+    g_free(order->fdt_file);
+    g_clear_pointer(&order->fdt_nodes, g_ptr_array_unref);
+    g_free(order);
 }
 
 static gboolean
-plan_fdt(const FwnegDomain *domain, FwnegPlan *plan, GError **error)
+plan_fdt(const FwnegDomain *domain, FwnegBootOrder *order, GError **error)
 {
     g_autoptr(GBytes) dtb = NULL;
 
-    plan->has_fdt = TRUE;
-    g_free(plan->fdt_file);
-    plan->fdt_file = g_strdup(domain->dtb);
+    order->has_fdt = TRUE;
+    order->fdt_file = g_strdup(domain->dtb);
     if (domain->dtb != NULL) {
         g_autoptr(GError) read_error = NULL;
         g_autoptr(GMappedFile) file = g_mapped_file_new(domain->dtb, FALSE, &read_error);
@@ -197,42 +194,45 @@ plan_fdt(const FwnegDomain *domain, FwnegPlan *plan, GError **error)
         dtb = g_mapped_file_get_bytes(file);
     }
     g_autoptr(GPtrArray) nodes =
-        fwneg_fdt_boot_nodes(plan->bootorder, dtb, domain->dtb ? domain->dtb : "", error);
+        fwneg_fdt_boot_nodes(order->lines, dtb, domain->dtb ? domain->dtb : "", error);
     if (nodes == NULL)
         return FALSE;
-    g_ptr_array_set_size(plan->fdt_nodes, 0);
     for (guint i = 0; i < nodes->len; i++)
-        g_ptr_array_add(plan->fdt_nodes, g_strdup(g_ptr_array_index(nodes, i)));
+        g_ptr_array_add(order->fdt_nodes, g_strdup(g_ptr_array_index(nodes, i)));
     return TRUE;
 }
 
-gboolean
-fwneg_bootorder_plan(const FwnegDomain *domain, const char *canonical_machine, FwnegPlan *plan,
-                     GError **error)
+FwnegBootOrder *
+fwneg_bootorder_plan(const FwnegDomain *domain, const char *canonical_machine, GError **error)
 {
     FwnegOfContext ctx;
-    g_autoptr(GPtrArray) entries =
-        g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_boot_entry_free);
+    g_autoptr(FwnegBootOrder) order = g_new0(FwnegBootOrder, 1);
+    order->lines = g_ptr_array_new_with_free_func(g_free);
+    order->entries = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_boot_entry_free);
+    order->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
 
     if (!fwneg_of_context_init(&ctx, domain, canonical_machine, error) ||
-        !collect_entries(&ctx, domain, entries, error)) {
+        !collect_entries(&ctx, domain, order->entries, error)) {
         g_prefix_error(error, "%s: ", domain->source_name);
-        return FALSE;
+        return NULL;
     }
 
-    g_ptr_array_set_size(plan->bootorder, 0);
-    for (guint i = 0; i < entries->len; i++)
-        g_ptr_array_add(plan->bootorder,
-                        g_strdup(((FwnegPlanBootEntry *)g_ptr_array_index(entries, i))->path));
+    for (guint i = 0; i < order->entries->len; i++)
+        g_ptr_array_add(order->lines,
+                        g_strdup(((FwnegBootEntry *)g_ptr_array_index(order->entries, i))->path));
     /* libvirt 9.0 always passes strict=on; QEMU adds HALT only after an entry. */
-    plan->boot_strict = TRUE;
-    if (entries->len > 0)
-        g_ptr_array_add(plan->bootorder, g_strdup("HALT"));
-    g_clear_pointer(&plan->boot_entries, g_ptr_array_unref);
-    plan->boot_entries = g_steal_pointer(&entries);
+    order->strict = TRUE;
+    if (order->entries->len > 0)
+        g_ptr_array_add(order->lines, g_strdup("HALT"));
 
-    plan_boot_menu(domain, plan);
-    if (ctx.machine == FWNEG_BOOT_MACHINE_ARM_VIRT)
-        return plan_fdt(domain, plan, error);
-    return TRUE;
+    /* libvirt reads <bootmenu timeout> only with enable='yes' (-boot
+     * menu=on,splash-time=MS; QEMU's etc/boot-menu-wait is the fw_cfg stage's). */
+    order->menu = domain->bootmenu_enable;
+    order->menu_timeout = FWNEG_UNSET;
+    if (domain->bootmenu_enable == FWNEG_TRISTATE_YES)
+        order->menu_timeout = domain->bootmenu_timeout;
+
+    if (ctx.machine == FWNEG_BOOT_MACHINE_ARM_VIRT && !plan_fdt(domain, order, error))
+        return NULL;
+    return g_steal_pointer(&order);
 }

@@ -2,10 +2,8 @@
 #include "cli-common.h"
 
 #include <stdio.h>
-#include <sys/utsname.h>
 
 #include "atomic-file.h"
-#include "descriptor-store.h"
 #include "fwneg-error.h"
 #include "safe-xml.h"
 
@@ -115,86 +113,19 @@ fwneg_cli_guest_free(FwnegCliGuest *guest)
 {
     if (guest == NULL)
         return;
-    fwneg_options_free(guest->options);
+    fwneg_engine_free(guest->engine);
     fwneg_domain_free(guest->domain);
     g_free(guest->xml);
-    fwneg_host_facts_free(guest->facts);
-    g_clear_pointer(&guest->descriptors, g_ptr_array_unref);
-    g_clear_pointer(&guest->warnings, g_ptr_array_unref);
-    fwneg_plan_data_free(guest->data);
     g_free(guest);
-}
-
-/* libvirt fills a missing <type arch> with the host's architecture. */
-static char *
-host_arch(void)
-{
-    struct utsname u;
-    if (uname(&u) != 0)
-        return g_strdup("x86_64");
-    return g_strdup(u.machine);
-}
-
-static FwnegHostFacts *
-load_host_facts(const FwnegOptions *options, const FwnegDomain *domain, GError **error)
-{
-    if (options->canonical_machine != NULL)
-        return fwneg_host_facts_from_canonical(options->canonical_machine, error);
-
-    g_autofree char *emulator = NULL;
-    if (options->qemu != NULL)
-        emulator = g_strdup(options->qemu);
-    else if (domain->emulator != NULL)
-        emulator = g_strdup(domain->emulator);
-    else
-        emulator = fwneg_default_emulator_for_arch(domain->arch);
-    if (emulator == NULL) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST,
-                    "%s: no emulator known for architecture '%s'; pass --qemu PATH or "
-                    "--canonical-machine NAME",
-                    domain->source_name, domain->arch);
-        return NULL;
-    }
-    /* The emulator is run, not read, so --sysroot does not apply to it: planning
-     * against another host's image uses --canonical-machine instead. */
-    g_autofree char *cache_dir = NULL;
-    if (!options->no_cache) {
-        const char *state = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR;
-        g_autoptr(GError) cache_error = NULL;
-        /* No cache (it only saves time) where a symlink in the state path would
-         * redirect what is read and written (tests/hostile), or it cannot be made. */
-        if (fwneg_ensure_state_subdir(state, "cache/qemu-caps", 0755, &cache_error))
-            cache_dir = g_build_filename(state, "cache", "qemu-caps", NULL);
-        else
-            g_debug("not using the probe cache: %s", cache_error->message);
-    }
-    return fwneg_host_facts_probe(emulator, cache_dir, error);
-}
-
-/* STATE_DIR/cache/descriptors.gvariant, or NULL (no cache) where a symlink in
- * the state path would redirect it (tests/hostile) or it cannot be made. */
-static char *
-descriptor_cache_path(const FwnegOptions *options)
-{
-    if (options->no_cache)
-        return NULL;
-    const char *state = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR;
-    g_autoptr(GError) error = NULL;
-    if (!fwneg_ensure_state_subdir(state, "cache", 0755, &error)) {
-        g_debug("not using the descriptor cache: %s", error->message);
-        return NULL;
-    }
-    return g_build_filename(state, "cache", FWNEG_DESCRIPTOR_CACHE_FILE, NULL);
 }
 
 FwnegCliGuest *
 fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **error)
 {
     g_autoptr(FwnegCliGuest) guest = g_new0(FwnegCliGuest, 1);
-    guest->warnings = g_ptr_array_new_with_free_func(g_free);
 
-    guest->options = fwneg_cli_build_options(args, error);
-    if (guest->options == NULL)
+    g_autoptr(FwnegOptions) options = fwneg_cli_build_options(args, error);
+    if (options == NULL)
         return NULL;
 
     g_autofree char *data = NULL;
@@ -206,39 +137,26 @@ fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **er
         return NULL;
     guest->xml = g_steal_pointer(&data);
     guest->xml_len = len;
-
+    /* libvirt fills a missing <type arch> with the host's architecture. */
     if (guest->domain->arch == NULL)
-        guest->domain->arch = host_arch();
+        guest->domain->arch = fwneg_engine_host_arch();
 
-    guest->facts = load_host_facts(guest->options, guest->domain, error);
+    guest->engine = fwneg_engine_new(g_steal_pointer(&options), error);
+    if (guest->engine == NULL)
+        return NULL;
+    guest->options = fwneg_engine_get_options(guest->engine);
+    guest->descriptors = fwneg_engine_get_descriptors(guest->engine);
+    guest->warnings = fwneg_engine_get_warnings(guest->engine);
+    guest->facts = fwneg_engine_host_facts(guest->engine, guest->domain, NULL, error);
     if (guest->facts == NULL)
         return NULL;
-
-    g_autoptr(GPtrArray) dirs = fwneg_options_firmware_dirs(guest->options);
-    fwneg_descriptor_store_check_dirs(dirs, guest->options->sysroot, guest->warnings);
-    g_autofree char *cache_path = descriptor_cache_path(guest->options);
-    g_autoptr(FwnegDescriptorCache) cache = fwneg_descriptor_cache_open(cache_path);
-    guest->descriptors =
-        fwneg_descriptor_store_load_cached(dirs, guest->options->sysroot, cache, error);
-    if (guest->descriptors == NULL)
-        return NULL;
-    g_autoptr(GError) cache_error = NULL;
-    if (!fwneg_descriptor_cache_save(cache, &cache_error))
-        g_debug("descriptor cache not saved: %s", cache_error->message); /* it only saves time */
-    guest->data = fwneg_plan_data_load(guest->options);
     return g_steal_pointer(&guest);
 }
 
-FwnegPlanInputs
-fwneg_cli_guest_plan_inputs(const FwnegCliGuest *guest)
+FwnegPlan *
+fwneg_cli_guest_plan(FwnegCliGuest *guest, GError **error)
 {
-    FwnegPlanInputs inputs = {
-        .options = guest->options,
-        .facts = guest->facts,
-        .descriptors = guest->descriptors,
-        .data = guest->data,
-    };
-    return inputs;
+    return fwneg_engine_plan(guest->engine, guest->domain, NULL, NULL, error);
 }
 
 int

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include "domain.h"
+#include "engine.h"
 #include "fwneg-options.h"
 #include "host-facts.h"
 #include "plan.h"
@@ -34,16 +35,17 @@ void fwneg_cli_add_common_options(GOptionContext *context, FwnegCliArgs *args);
  * environment ($XDG_CONFIG_HOME / $HOME for the per-user descriptor dir). */
 FwnegOptions *fwneg_cli_build_options(const FwnegCliArgs *args, GError **error);
 
-/* Everything a verb that works on one guest needs, loaded in one go. */
+/* Everything a verb that works on one guest needs, loaded in one go: the
+ * guest and an engine (one engine, one plan). */
 typedef struct {
-    FwnegOptions *options;
+    FwnegEngine *engine;
+    const FwnegOptions *options; /* the engine's */
     FwnegDomain *domain;
     char *xml; /* the document text, for --output=xml */
     gsize xml_len;
-    FwnegHostFacts *facts;
-    GPtrArray *descriptors; /* FwnegDescriptorEntry* */
-    GPtrArray *warnings;    /* char*: printed on stderr */
-    FwnegPlanData *data;    /* firmware.d, read once for every stage */
+    const FwnegHostFacts *facts; /* the engine's, for the guest's emulator */
+    GPtrArray *descriptors;      /* the engine's: FwnegDescriptorEntry* */
+    GPtrArray *warnings;         /* the engine's: char*, printed on stderr */
 } FwnegCliGuest;
 
 void fwneg_cli_guest_free(FwnegCliGuest *guest);
@@ -51,8 +53,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegCliGuest, fwneg_cli_guest_free)
 
 FwnegCliGuest *fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **error);
 
-/* The planner inputs for @guest (borrowed pointers). */
-FwnegPlanInputs fwneg_cli_guest_plan_inputs(const FwnegCliGuest *guest);
+/* Plan the guest with its engine. */
+FwnegPlan *fwneg_cli_guest_plan(FwnegCliGuest *guest, GError **error);
 
 /* Print "fwneg: MESSAGE" on stderr and return the exit status for @error. */
 int fwneg_cli_report_error(const GError *error);

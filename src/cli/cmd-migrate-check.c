@@ -97,8 +97,7 @@ fwneg_cmd_migrate_check(int argc, char **argv)
     g_autoptr(FwnegPlan) recorded = load_recorded(record_path, guest, &error);
     if (recorded == NULL)
         return fwneg_cli_report_error(error);
-    FwnegPlanInputs inputs = fwneg_cli_guest_plan_inputs(guest);
-    g_autoptr(FwnegPlan) local = fwneg_plan_build(guest->domain, &inputs, NULL, &error);
+    g_autoptr(FwnegPlan) local = fwneg_cli_guest_plan(guest, &error);
     if (local == NULL)
         return fwneg_cli_report_error(error);
 

@@ -110,8 +110,7 @@ fwneg_cmd_plan(int argc, char **argv)
     if (guest == NULL)
         return fwneg_cli_report_error(error);
 
-    FwnegPlanInputs inputs = fwneg_cli_guest_plan_inputs(guest);
-    g_autoptr(FwnegPlan) plan = fwneg_plan_build(guest->domain, &inputs, NULL, &error);
+    g_autoptr(FwnegPlan) plan = fwneg_cli_guest_plan(guest, &error);
     if (plan == NULL) {
         fwneg_cli_print_warnings(guest->warnings);
         return fwneg_cli_report_error(error);
@@ -123,7 +122,7 @@ fwneg_cmd_plan(int argc, char **argv)
     /* The plan is a query; only the outputs that point QEMU/libvirt at fwneg's
      * fw_cfg files (xml, qemu-args) write them, before anything is printed. */
     if ((format == OUTPUT_XML || format == OUTPUT_QEMU_ARGS) &&
-        !fwneg_fwcfg_write_files(plan, &error))
+        !fwneg_fwcfg_write_files(plan->fw_cfg, plan->fw_cfg_state_dir, &error))
         return fwneg_cli_report_error(error);
 
     fwneg_cli_print_warnings(guest->warnings);

@@ -35,8 +35,7 @@ fwneg_cmd_record(int argc, char **argv)
     g_autoptr(FwnegCliGuest) guest = fwneg_cli_guest_load(&args, argv[1], &error);
     if (guest == NULL)
         return fwneg_cli_report_error(error);
-    FwnegPlanInputs inputs = fwneg_cli_guest_plan_inputs(guest);
-    g_autoptr(FwnegPlan) plan = fwneg_plan_build(guest->domain, &inputs, NULL, &error);
+    g_autoptr(FwnegPlan) plan = fwneg_cli_guest_plan(guest, &error);
     if (plan == NULL)
         return fwneg_cli_report_error(error);
     const char *state_dir =

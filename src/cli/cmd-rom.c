@@ -26,7 +26,7 @@ export_names(const char *arg, GPtrArray *out, GError **error)
         return FALSE;
     }
     for (guint i = 0; i < plan->roms->len; i++) {
-        FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
+        FwnegDeviceRom *rom = g_ptr_array_index(plan->roms, i);
         if (rom->sha256 != NULL)
             g_ptr_array_add(out, g_strdup(rom->sha256));
     }

@@ -10,46 +10,20 @@
 #include "host-facts.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
-
-#include <gio/gio.h>
 
 #include "fwneg-error.h"
 #include "host-facts-private.h"
 
 /* ---- running the emulator ------------------------------------------------ */
 
-typedef struct {
-    gboolean done;
-    gboolean timed_out;
-    char *stdout_text;
-    char *stderr_text;
-    GError *error;
-    GSubprocess *process;
-    GCancellable *cancellable;
-} EmulatorRun;
-
-static void
-on_communicated(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    EmulatorRun *run = user_data;
-    g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &run->stdout_text,
-                                         &run->stderr_text, &run->error);
-    run->done = TRUE;
-}
-
-static gboolean
-on_timeout(gpointer user_data)
-{
-    EmulatorRun *run = user_data;
-    run->timed_out = TRUE;
-    /* Kill first: cancelling alone would leave the child running. */
-    g_subprocess_force_exit(run->process);
-    g_cancellable_cancel(run->cancellable);
-    return G_SOURCE_REMOVE;
-}
+/* `-machine help` of QEMU 10.0 is ~10 KiB; more than this is not a QEMU. */
+#define EMULATOR_OUTPUT_MAX_BYTES (4 * 1024 * 1024)
 
 static char *
 describe_timeout(guint timeout_ms)
@@ -59,8 +33,77 @@ describe_timeout(guint timeout_ms)
     return g_strdup_printf("%u ms", timeout_ms);
 }
 
-/* Run `EMULATOR ARGS…` and return its standard output; the command is named
- * in errors as @what (e.g. "-machine help"). */
+/* Milliseconds left until @deadline (monotonic µs), rounded up; 0 when past. */
+static int
+ms_left(gint64 deadline)
+{
+    gint64 left = deadline - g_get_monotonic_time();
+    return left <= 0 ? 0 : (int)MIN((left + 999) / 1000, G_MAXINT);
+}
+
+/* Read @fds (stdout, stderr of the child) into @bufs until both are closed, the
+ * deadline passes or the output grows too big.  FALSE on timeout or overflow. */
+static gboolean
+drain_pipes(int fds[2], GString *bufs[2], gint64 deadline, gboolean *too_big)
+{
+    struct pollfd pfd[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
+    guint open_count = 2;
+    while (open_count > 0) {
+        int timeout = ms_left(deadline);
+        if (timeout == 0)
+            return FALSE;
+        int ready = poll(pfd, 2, timeout);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready < 0)
+            return FALSE;
+        for (guint i = 0; i < 2; i++) {
+            if (pfd[i].fd < 0 || pfd[i].revents == 0)
+                continue;
+            char chunk[8192];
+            ssize_t n = read(pfd[i].fd, chunk, sizeof(chunk));
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (n <= 0) {
+                pfd[i].fd = -1; /* poll ignores negative descriptors */
+                open_count--;
+                continue;
+            }
+            if (bufs[i]->len + (gsize)n > EMULATOR_OUTPUT_MAX_BYTES) {
+                *too_big = TRUE;
+                return FALSE;
+            }
+            g_string_append_len(bufs[i], chunk, n);
+        }
+    }
+    return TRUE;
+}
+
+/* Reap @pid, waiting until @deadline at most; then kill it and reap it. */
+static int
+reap_child(GPid pid, gint64 deadline, gboolean *killed)
+{
+    int status = 0;
+    for (;;) {
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR))
+            return status;
+        if (done == 0 && ms_left(deadline) == 0)
+            break;
+        if (done == 0)
+            g_usleep(1000);
+    }
+    kill(pid, SIGKILL);
+    *killed = TRUE;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
+}
+
+/* Run `EMULATOR ARGS…` (no shell, stdin from /dev/null, no other descriptors
+ * inherited) and return its standard output; the command is named in errors as
+ * @what (e.g. "-machine help").  GLib's spawn API with poll() and a deadline
+ * instead of GSubprocess, so nothing on the plan path links gio. */
 static char *
 run_emulator(const char *emulator, const char *const *args, const char *what, guint timeout_ms,
              GError **error)
@@ -72,38 +115,41 @@ run_emulator(const char *emulator, const char *const *args, const char *what, gu
     g_ptr_array_add(argv, NULL);
 
     g_autoptr(GError) spawn_error = NULL;
-    g_autoptr(GSubprocess) process = g_subprocess_newv(
-        (const char *const *)argv->pdata,
-        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &spawn_error);
-    if (process == NULL) {
+    GPid pid = 0;
+    int fds[2] = {-1, -1};
+    if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
+                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, NULL,
+                                  NULL, &pid, NULL, &fds[0], &fds[1], &spawn_error)) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST, "cannot run %s %s: %s", emulator, what,
                     spawn_error->message);
         return NULL;
     }
 
-    /* A private main context: the caller's loop (the daemon's) is not ours to
-     * iterate, and nothing else must run in between. */
-    g_autoptr(GMainContext) context = g_main_context_new();
-    g_autoptr(GCancellable) cancellable = g_cancellable_new();
-    EmulatorRun run = {.process = process, .cancellable = cancellable};
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(GString) err = g_string_new(NULL);
+    GString *bufs[2] = {out, err};
+    gboolean too_big = FALSE;
+    gboolean drained = drain_pipes(fds, bufs, deadline, &too_big);
+    close(fds[0]);
+    close(fds[1]);
+    gboolean killed = FALSE;
+    if (!drained) {
+        kill(pid, SIGKILL);
+        killed = TRUE;
+    }
+    /* A child that closed its output may still hang: the same deadline holds. */
+    int status = reap_child(pid, deadline, &killed);
+    g_spawn_close_pid(pid);
 
-    g_main_context_push_thread_default(context);
-    g_subprocess_communicate_utf8_async(process, NULL, cancellable, on_communicated, &run);
-    g_autoptr(GSource) timeout = g_timeout_source_new(timeout_ms);
-    g_source_set_callback(timeout, on_timeout, &run, NULL);
-    g_source_attach(timeout, context);
-    while (!run.done)
-        g_main_context_iteration(context, TRUE);
-    g_source_destroy(timeout);
-    g_main_context_pop_thread_default(context);
-
-    g_autofree char *stdout_text = g_steal_pointer(&run.stdout_text);
-    g_autofree char *stderr_text = g_steal_pointer(&run.stderr_text);
-    g_autoptr(GError) run_error = g_steal_pointer(&run.error);
-
-    if (run.timed_out) {
-        /* Reap the killed child now rather than leave a zombie behind. */
-        g_subprocess_wait(process, NULL, NULL);
+    if (too_big) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST,
+                    "%s `%s` printed more than %d bytes; check that it is a QEMU system "
+                    "emulator, or pass --canonical-machine",
+                    emulator, what, EMULATOR_OUTPUT_MAX_BYTES);
+        return NULL;
+    }
+    if (killed) {
         g_autofree char *limit = describe_timeout(timeout_ms);
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST,
                     "%s did not answer `%s` within %s; check that it is a QEMU system emulator "
@@ -111,24 +157,21 @@ run_emulator(const char *emulator, const char *const *args, const char *what, gu
                     emulator, what, limit);
         return NULL;
     }
-    if (run_error != NULL) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST, "reading the answer of %s %s: %s",
-                    emulator, what, run_error->message);
-        return NULL;
-    }
-    if (!g_subprocess_get_successful(process)) {
-        g_autofree char *reason = NULL;
-        if (g_subprocess_get_if_exited(process))
-            reason =
-                g_strdup_printf("exited with status %d", g_subprocess_get_exit_status(process));
-        else
-            reason = g_strdup_printf("was killed by signal %d", g_subprocess_get_term_sig(process));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        g_autofree char *reason =
+            WIFEXITED(status) ? g_strdup_printf("exited with status %d", WEXITSTATUS(status))
+                              : g_strdup_printf("was killed by signal %d", WTERMSIG(status));
+        g_strstrip(err->str);
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST, "%s %s %s%s%s", emulator, what, reason,
-                    stderr_text != NULL && stderr_text[0] != '\0' ? ": " : "",
-                    stderr_text != NULL ? g_strstrip(stderr_text) : "");
+                    err->str[0] != '\0' ? ": " : "", err->str);
         return NULL;
     }
-    return g_steal_pointer(&stdout_text);
+    if (!g_utf8_validate(out->str, out->len, NULL) || strlen(out->str) != out->len) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST,
+                    "reading the answer of %s %s: not UTF-8 text", emulator, what);
+        return NULL;
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 /* The Debian package that ships @emulator, for the "install it" hint. */

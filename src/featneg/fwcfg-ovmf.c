@@ -98,7 +98,7 @@ fwneg_fwcfg_ovmf_entries(const FwnegFeatureData *data, GHashTable *settings,
                 continue;
             value = knob->auto_value;
         }
-        FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+        FwnegFwCfgFile *entry = g_new0(FwnegFwCfgFile, 1);
         entry->name = g_strdup(knob->fw_cfg);
         entry->origin = g_strdup("fwneg");
         entry->data = g_bytes_new(value, strlen(value));

@@ -3,12 +3,12 @@
 
 #include <glib.h>
 #include "feature-domain.h"
-#include "plan.h"
+#include "fwcfg-plan.h"
 
 G_BEGIN_DECLS
 
 /* Check @settings ([ovmf] key -> value; NULL = none) against the knobs in @data and,
- * when the knobs apply to the guest (@ctx), append one FwnegPlanFwCfg (origin
+ * when the knobs apply to the guest (@ctx), append one FwnegFwCfgFile (origin
  * "fwneg", bytes "yes" or "no", no NUL) per knob that has a value to @entries.
  * Values: yes/no (also true/false/on/off/1/0) or "auto" where the knob has an auto
  * rule.  An unknown setting or value is FWNEG_ERROR_INVALID_INPUT naming both. */

@@ -8,7 +8,8 @@
  *   - one file per fwneg-published file name (opt/org.fwneg/features): layout
  *     version + one LE u64 word per domain (fwcfg-layout.h), always present so the
  *     name set does not change with the guest's settings (origin "fwneg");
- *   - OVMF knobs from [ovmf] (origin "fwneg").
+ *   - OVMF knobs from [ovmf] (origin "fwneg");
+ *   - etc/boot-menu-wait, QEMU's file for -boot splash-time (origin "qemu").
  * Everything is a function of the canonical machine type, the QEMU version that
  * machine type implies, the guest config and the chosen firmware's features.
  */
@@ -46,12 +47,34 @@ domain_has_ramfb(const FwnegDomain *domain)
     return FALSE;
 }
 
-FwnegFeatureContext *
-fwneg_fwcfg_context_new(const FwnegDomain *domain, const FwnegPlan *plan,
-                        const char *canonical_machine)
+void
+fwneg_fwcfg_file_free(FwnegFwCfgFile *file)
 {
-    FwnegFeatureContext *ctx = fwneg_feature_context_new(canonical_machine, plan->qemu_version);
-    const FwnegFirmwareChoice *fw = plan->firmware;
+    if (file == NULL)
+        return;
+    g_free(file->name);
+    g_free(file->origin);
+    g_clear_pointer(&file->data, g_bytes_unref);
+    g_free(file->file);
+    g_free(file);
+}
+
+void
+fwneg_fwcfg_set_free(FwnegFwCfgSet *set)
+{
+    if (set == NULL)
+        return;
+    g_clear_pointer(&set->files, g_ptr_array_unref);
+    g_free(set->state_dir);
+    g_free(set);
+}
+
+FwnegFeatureContext *
+fwneg_fwcfg_context_new(const FwnegDomain *domain, const FwnegFirmwareChoice *firmware,
+                        const char *qemu_version, const char *canonical_machine)
+{
+    FwnegFeatureContext *ctx = fwneg_feature_context_new(canonical_machine, qemu_version);
+    const FwnegFirmwareChoice *fw = firmware;
     gboolean uefi = fw != NULL ? g_strcmp0(fw->interface, "uefi") == 0
                                : domain->firmware == FWNEG_OS_FIRMWARE_EFI;
 
@@ -82,7 +105,7 @@ fwneg_fwcfg_context_new(const FwnegDomain *domain, const FwnegPlan *plan,
 static void
 add_entry(GPtrArray *entries, const char *name, const char *origin, GBytes *data)
 {
-    FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+    FwnegFwCfgFile *entry = g_new0(FwnegFwCfgFile, 1);
     entry->name = g_strdup(name);
     entry->origin = g_strdup(origin);
     entry->data = data;
@@ -135,36 +158,51 @@ add_fwneg_files(GPtrArray *entries, const FwnegFeatureData *data, const FwnegFea
 static gint
 compare_entries(gconstpointer a, gconstpointer b)
 {
-    const FwnegPlanFwCfg *x = *(FwnegPlanFwCfg *const *)a;
-    const FwnegPlanFwCfg *y = *(FwnegPlanFwCfg *const *)b;
+    const FwnegFwCfgFile *x = *(FwnegFwCfgFile *const *)a;
+    const FwnegFwCfgFile *y = *(FwnegFwCfgFile *const *)b;
     return strcmp(x->name, y->name);
+}
+
+/* -boot splash-time=MS becomes etc/boot-menu-wait, a little-endian u16
+ * (hw/nvram/fw_cfg.c fw_cfg_bootsplash).  libvirt 9.0 passes it only with
+ * <bootmenu enable='yes' timeout='MS'/>. */
+static void
+add_boot_menu_wait(GPtrArray *entries, const FwnegDomain *domain)
+{
+    if (domain->bootmenu_enable != FWNEG_TRISTATE_YES || domain->bootmenu_timeout == FWNEG_UNSET)
+        return;
+    guint16 wait = GUINT16_TO_LE((guint16)domain->bootmenu_timeout);
+    add_entry(entries, "etc/boot-menu-wait", "qemu", g_bytes_new(&wait, sizeof(wait)));
 }
 
 /* STATE_DIR/fwcfg/<uuid>/<name>: per guest, so two guests never share a file. */
 static void
-assign_files(GPtrArray *entries, const FwnegOptions *options, FwnegPlan *plan)
+assign_files(FwnegFwCfgSet *set, const FwnegOptions *options, const FwnegDomain *domain)
 {
     const char *state_dir = options != NULL && options->state_dir != NULL ? options->state_dir
                                                                           : FWNEG_DEFAULT_STATE_DIR;
-    g_free(plan->fw_cfg_state_dir);
-    plan->fw_cfg_state_dir = g_strdup(state_dir);
-    const char *id = plan->uuid != NULL ? plan->uuid : plan->name != NULL ? plan->name : "guest";
-    for (guint i = 0; i < entries->len; i++) {
-        FwnegPlanFwCfg *entry = g_ptr_array_index(entries, i);
+    set->state_dir = g_strdup(state_dir);
+    const char *id = domain->uuid != NULL   ? domain->uuid
+                     : domain->name != NULL ? domain->name
+                                            : "guest";
+    for (guint i = 0; i < set->files->len; i++) {
+        FwnegFwCfgFile *entry = g_ptr_array_index(set->files, i);
         if (g_strcmp0(entry->origin, "fwneg") == 0)
             entry->file =
                 g_build_filename(state_dir, FWNEG_FWCFG_STATE_SUBDIR, id, entry->name, NULL);
     }
 }
 
-gboolean
-fwneg_fwcfg_plan_with_data(const FwnegFeatureData *data, const FwnegDomain *domain,
-                           const FwnegOptions *options, const char *canonical_machine,
-                           FwnegPlan *plan, GError **error)
+FwnegFwCfgSet *
+fwneg_fwcfg_plan(const FwnegDomain *domain, const char *canonical_machine,
+                 const FwnegFwCfgInputs *inputs, GPtrArray *warnings, GError **error)
 {
-    g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(domain, plan, canonical_machine);
-    g_autoptr(GPtrArray) entries =
-        g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
+    const FwnegFeatureData *data = inputs->data;
+    g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(
+        domain, inputs->firmware, inputs->qemu_version, canonical_machine);
+    g_autoptr(FwnegFwCfgSet) set = g_new0(FwnegFwCfgSet, 1);
+    set->files = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_fwcfg_file_free);
+    GPtrArray *entries = set->files;
 
     for (guint i = 0; i < data->domains->len; i++) {
         const FwnegFeatureDomain *feature_domain = g_ptr_array_index(data->domains, i);
@@ -173,7 +211,7 @@ fwneg_fwcfg_plan_with_data(const FwnegFeatureData *data, const FwnegDomain *doma
         gboolean undecidable = FALSE;
         guint64 value = fwneg_feature_domain_evaluate(feature_domain, ctx, &undecidable);
         if (undecidable)
-            g_ptr_array_add(plan->warnings,
+            g_ptr_array_add(warnings,
                             g_strdup_printf("fw_cfg: machine type %s has no version fwneg can "
                                             "compare; QEMU's '%s' feature files (%s) are not "
                                             "predicted for it",
@@ -182,51 +220,30 @@ fwneg_fwcfg_plan_with_data(const FwnegFeatureData *data, const FwnegDomain *doma
         add_qemu_domain(entries, feature_domain, value);
     }
     add_fwneg_files(entries, data, ctx);
+    const FwnegOptions *options = inputs->options;
     if (!fwneg_fwcfg_ovmf_entries(data, options != NULL ? options->ovmf_settings : NULL, ctx,
                                   entries, error))
-        return FALSE;
+        return NULL;
+    add_boot_menu_wait(entries, domain);
+    assign_files(set, options, domain);
 
-    assign_files(entries, options, plan);
-    for (guint i = 0; i < entries->len; i++)
-        g_ptr_array_add(plan->fw_cfg, g_steal_pointer(&g_ptr_array_index(entries, i)));
-    g_ptr_array_set_size(entries, 0);
-
-    /* With what earlier stages added (etc/boot-menu-wait), in QEMU's directory order. */
-    g_ptr_array_sort(plan->fw_cfg, compare_entries);
-    for (guint i = 1; i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *a = g_ptr_array_index(plan->fw_cfg, i - 1);
-        const FwnegPlanFwCfg *b = g_ptr_array_index(plan->fw_cfg, i);
+    /* In QEMU's directory order. */
+    g_ptr_array_sort(entries, compare_entries);
+    for (guint i = 1; i < entries->len; i++) {
+        const FwnegFwCfgFile *a = g_ptr_array_index(entries, i - 1);
+        const FwnegFwCfgFile *b = g_ptr_array_index(entries, i);
         if (strcmp(a->name, b->name) == 0) {
             /* QEMU exits with "duplicate fw_cfg file name"; the data is wrong. */
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                         "fw_cfg: two entries are named '%s' (origins %s and %s); fix the "
                         "feature data in firmware.d/feature-*.json",
                         a->name, a->origin, b->origin);
-            return FALSE;
+            return NULL;
         }
     }
-    return fwneg_fwcfg_check_slots(data, ctx, plan, error);
-}
-
-gboolean
-fwneg_fwcfg_plan(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
-                 const char *canonical_machine, FwnegPlan *plan, GError **error)
-{
-    if (inputs->data != NULL) {
-        /* firmware.d loaded once by the front end (plan-data.h). */
-        if (inputs->data->features == NULL) {
-            g_propagate_error(error, g_error_copy(inputs->data->features_error));
-            return FALSE;
-        }
-        return fwneg_fwcfg_plan_with_data(inputs->data->features, domain, inputs->options,
-                                          canonical_machine, plan, error);
-    }
-    g_autofree char *dir = fwneg_fwcfg_feature_dir(inputs->options);
-    g_autoptr(FwnegFeatureData) data = fwneg_feature_data_load_dir(dir, error);
-    if (data == NULL)
-        return FALSE;
-    return fwneg_fwcfg_plan_with_data(data, domain, inputs->options, canonical_machine, plan,
-                                      error);
+    if (!fwneg_fwcfg_check_slots(data, ctx, inputs->genroms, set, error))
+        return NULL;
+    return g_steal_pointer(&set);
 }
 
 /* Does @path already hold exactly @len bytes of @data, as a regular file (not a
@@ -259,10 +276,10 @@ file_already_holds(const char *path, const void *data, gsize len)
 }
 
 gboolean
-fwneg_fwcfg_write_files(const FwnegPlan *plan, GError **error)
+fwneg_fwcfg_write_files(GPtrArray *files, const char *state_dir, GError **error)
 {
-    for (guint i = 0; plan->fw_cfg != NULL && i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+    for (guint i = 0; files != NULL && i < files->len; i++) {
+        const FwnegFwCfgFile *entry = g_ptr_array_index(files, i);
         if (entry->file == NULL || entry->data == NULL)
             continue;
         g_autofree char *dir = g_path_get_dirname(entry->file);
@@ -270,11 +287,10 @@ fwneg_fwcfg_write_files(const FwnegPlan *plan, GError **error)
         const void *bytes = g_bytes_get_data(entry->data, &len);
         /* Create STATE_DIR/fwcfg/<id>/… level by level, refusing a symlink at the
          * state dir or any level below it (a link would redirect the files). */
-        g_autofree char *prefix =
-            plan->fw_cfg_state_dir ? g_strconcat(plan->fw_cfg_state_dir, "/", NULL) : NULL;
+        g_autofree char *prefix = state_dir ? g_strconcat(state_dir, "/", NULL) : NULL;
         gboolean made = prefix != NULL && g_str_has_prefix(dir, prefix)
-                            ? fwneg_ensure_state_subdir(plan->fw_cfg_state_dir,
-                                                        dir + strlen(prefix), 0755, error)
+                            ? fwneg_ensure_state_subdir(state_dir, dir + strlen(prefix), 0755,
+                                                        error)
                             : fwneg_ensure_state_dir(dir, 0755, error);
         if (!made)
             return FALSE;

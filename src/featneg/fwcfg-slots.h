@@ -6,15 +6,15 @@
 
 #include <glib.h>
 #include "feature-domain.h"
-#include "plan.h"
+#include "fwcfg-plan.h"
 
 G_BEGIN_DECLS
 
 /* Count QEMU's own files for the machine type and guest (data "qemu-fw-cfg-files"),
- * genroms/ files of ROMs without a ROM BAR (plan->roms), and every plan->fw_cfg
- * entry; set plan->fw_cfg_slots and plan->fw_cfg_slots_used.  Too many is
- * FWNEG_ERROR_UNSATISFIABLE with the counts, the files and what to do. */
+ * @genroms (ROMs without a ROM BAR, as genroms/NAME), and every file of @set;
+ * set set->slots and set->slots_used.  Too many is FWNEG_ERROR_UNSATISFIABLE with
+ * the counts, the files and what to do. */
 gboolean fwneg_fwcfg_check_slots(const FwnegFeatureData *data, const FwnegFeatureContext *ctx,
-                                 FwnegPlan *plan, GError **error);
+                                 GPtrArray *genroms, FwnegFwCfgSet *set, GError **error);
 
 G_END_DECLS

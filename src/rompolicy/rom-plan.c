@@ -36,8 +36,33 @@ typedef struct {
     GPtrArray *sets;        /* FwnegRomSet* */
     FwnegRomHashCache *cache;
     const char *state_dir;
-    FwnegPlan *plan;
+    GPtrArray *roms;     /* FwnegDeviceRom*: the result */
+    GPtrArray *warnings; /* char* */
 } RomPlanContext;
+
+void
+fwneg_device_rom_free(FwnegDeviceRom *rom)
+{
+    if (rom == NULL)
+        return;
+    g_free(rom->device);
+    g_free(rom->model);
+    g_free(rom->ramblock);
+    g_free(rom->file);
+    g_free(rom->sha256);
+    g_free(rom->store_file);
+    g_free(rom->qemu_id);
+    g_free(rom);
+}
+
+char *
+fwneg_device_rom_fw_cfg_name(const FwnegDeviceRom *rom)
+{
+    if (rom->rombar || rom->file == NULL || rom->file[0] == '\0')
+        return NULL;
+    g_autofree char *base = g_path_get_basename(rom->file);
+    return g_strconcat("genroms/", base, NULL);
+}
 
 char *
 fwneg_rom_sets_dir(const FwnegOptions *options)
@@ -96,10 +121,10 @@ search_path_text(const RomPlanContext *ctx)
     return g_strdup(text->str);
 }
 
-static FwnegPlanRom *
+static FwnegDeviceRom *
 rom_entry_new(const char *device, const char *model, const char *qemu_id, guint interface_number)
 {
-    FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
+    FwnegDeviceRom *rom = g_new0(FwnegDeviceRom, 1);
     rom->device = g_strdup(device);
     rom->model = g_strdup(model);
     rom->qemu_id = g_strdup(qemu_id);
@@ -111,7 +136,7 @@ rom_entry_new(const char *device, const char *model, const char *qemu_id, guint 
 
 /* Fill file, file size, sha256, RAM block name and size for @file_name. */
 static gboolean
-fill_rom(RomPlanContext *ctx, FwnegPlanRom *rom, const FwnegRomDevice *dev,
+fill_rom(RomPlanContext *ctx, FwnegDeviceRom *rom, const FwnegRomDevice *dev,
          const FwnegAddress *address, const char *file_name, const FwnegRomSet *set,
          gboolean strict, GError **error)
 {
@@ -142,7 +167,7 @@ fill_rom(RomPlanContext *ctx, FwnegPlanRom *rom, const FwnegRomDevice *dev,
                         "%s; replace the file or choose another ROM", message);
             return FALSE;
         }
-        g_ptr_array_add(ctx->plan->warnings, g_steal_pointer(&message));
+        g_ptr_array_add(ctx->warnings, g_steal_pointer(&message));
     }
     gint64 bucket = fwneg_rom_bucket(image->file_size);
     if (set != NULL && bucket > set->max_size) {
@@ -165,7 +190,7 @@ fill_rom(RomPlanContext *ctx, FwnegPlanRom *rom, const FwnegRomDevice *dev,
     g_autofree char *why = NULL;
     g_autofree char *dev_path = fwneg_rom_pci_dev_path(ctx->domain, address, &why);
     if (dev_path == NULL) {
-        g_ptr_array_add(ctx->plan->warnings,
+        g_ptr_array_add(ctx->warnings,
                         g_strdup_printf("%s: RAM block name unknown: %s", rom->device, why));
         return TRUE;
     }
@@ -189,7 +214,7 @@ default_policy_file(const RomPlanContext *ctx, const FwnegRomDevice *dev,
     if (ctx->options->uefi_virtio_net_without_rom && g_strcmp0(ctx->interface, "uefi") == 0 &&
         is_virtio_net(dev))
         return NULL; /* the firmware's own VirtioNetDxe drives it */
-    for (guint i = 0; i < ctx->sets->len; i++) {
+    for (guint i = 0; ctx->sets != NULL && i < ctx->sets->len; i++) {
         const FwnegRomSet *set = g_ptr_array_index(ctx->sets, i);
         const char *file;
         if (!fwneg_rom_set_applies(set, ctx->domain->arch, ctx->interface))
@@ -211,8 +236,8 @@ plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GE
         return TRUE; /* not a PCI NIC with a ROM BAR (usb-net, hostdev, …) */
 
     g_autofree char *label = fwneg_interface_label(iface, index);
-    FwnegPlanRom *rom = rom_entry_new(label, dev->libvirt_model, iface->alias, index + 1);
-    g_ptr_array_add(ctx->plan->roms, rom);
+    FwnegDeviceRom *rom = rom_entry_new(label, dev->libvirt_model, iface->alias, index + 1);
+    g_ptr_array_add(ctx->roms, rom);
     rom->rombar = iface->rom.bar != FWNEG_TRISTATE_NO;
 
     /* libvirt: enabled='no' and file='' both become romfile="" (no ROM at all). */
@@ -242,8 +267,8 @@ plan_video(RomPlanContext *ctx, const FwnegVideo *video, guint index, GError **e
         return TRUE;
     g_autofree char *label =
         video->alias ? g_strdup(video->alias) : g_strdup_printf("video[%u]", index);
-    FwnegPlanRom *rom = rom_entry_new(label, dev->libvirt_model, video->alias, 0);
-    g_ptr_array_add(ctx->plan->roms, rom);
+    FwnegDeviceRom *rom = rom_entry_new(label, dev->libvirt_model, video->alias, 0);
+    g_ptr_array_add(ctx->roms, rom);
     gboolean saved_policy = ctx->qemu_policy;
     ctx->qemu_policy = TRUE; /* QEMU's lookup for QEMU's file */
     gboolean ok = fill_rom(ctx, rom, dev, &video->address, dev->default_rom, NULL, FALSE, error);
@@ -251,54 +276,49 @@ plan_video(RomPlanContext *ctx, const FwnegVideo *video, guint index, GError **e
     return ok;
 }
 
-gboolean
-fwneg_rom_plan(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
-               const char *canonical_machine, FwnegPlan *plan, GError **error)
+char *
+fwneg_rom_hash_cache_file(const FwnegOptions *options)
+{
+    if (options->no_cache)
+        return NULL;
+    const char *state_dir = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR;
+    return g_build_filename(state_dir, "cache", "rom-sha256.json", NULL);
+}
+
+GPtrArray *
+fwneg_rom_plan(const FwnegDomain *domain, const char *canonical_machine,
+               const FwnegRomPlanInputs *inputs, GPtrArray *warnings, GError **error)
 {
     const FwnegOptions *options = inputs->options;
+    g_autoptr(GPtrArray) roms =
+        g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_device_rom_free);
+    g_autoptr(GPtrArray) search_dirs = NULL;
     RomPlanContext ctx = {
         .domain = domain,
         .options = options,
         .machine = canonical_machine,
-        .interface = plan->firmware ? plan->firmware->interface : NULL,
+        .interface = inputs->firmware_interface,
         .qemu_policy = g_strcmp0(options->rom_policy, "qemu") == 0,
+        .sets = inputs->rom_sets,
+        .cache = inputs->hash_cache,
         .state_dir = options->state_dir ? options->state_dir : FWNEG_DEFAULT_STATE_DIR,
-        .plan = plan,
+        .roms = roms,
+        .warnings = warnings,
     };
-    g_autoptr(GPtrArray) search_dirs =
-        fwneg_rom_search_path(options, domain->arch, ctx.qemu_policy);
-    const FwnegPlanData *data = inputs->data;
-    g_autofree char *sets_dir =
-        data != NULL ? g_strdup(data->rom_sets_dir) : fwneg_rom_sets_dir(options);
-    g_autoptr(GPtrArray) sets = NULL;
-    if (data != NULL) {
-        /* Loaded once by the front end: the same sets and warnings as reading now. */
-        sets = g_ptr_array_ref(data->rom_sets);
-        for (guint i = 0; i < data->rom_set_warnings->len; i++)
-            g_ptr_array_add(plan->warnings, g_strdup(g_ptr_array_index(data->rom_set_warnings, i)));
-    } else {
-        sets = fwneg_rom_sets_load(sets_dir, NULL, plan->warnings);
-    }
-    g_autofree char *cache_file =
-        options->no_cache ? NULL
-                          : g_build_filename(ctx.state_dir, "cache", "rom-sha256.json", NULL);
-    g_autoptr(FwnegRomHashCache) cache = fwneg_rom_hash_cache_new(cache_file);
+    search_dirs = fwneg_rom_search_path(options, domain->arch, ctx.qemu_policy);
     ctx.search_dirs = search_dirs;
-    ctx.sets = sets;
-    ctx.cache = cache;
 
-    if (!ctx.qemu_policy && sets->len == 0)
-        g_ptr_array_add(plan->warnings,
+    if (!ctx.qemu_policy && (ctx.sets == NULL || ctx.sets->len == 0))
+        g_ptr_array_add(warnings,
                         g_strdup_printf("no ROM sets in %s: NICs get no option ROM (set "
                                         "rom-sets-dir, or use --rom-policy=qemu)",
-                                        sets_dir));
+                                        inputs->rom_sets_dir));
 
     for (guint i = 0; domain->interfaces != NULL && i < domain->interfaces->len; i++)
         if (!plan_interface(&ctx, g_ptr_array_index(domain->interfaces, i), i, error))
-            return FALSE;
+            return NULL;
     for (guint i = 0; domain->videos != NULL && i < domain->videos->len; i++)
         if (!plan_video(&ctx, g_ptr_array_index(domain->videos, i), i, error))
-            return FALSE;
-    fwneg_rom_hash_cache_save(cache);
-    return TRUE;
+            return NULL;
+    return g_steal_pointer(&roms);
 }

@@ -23,7 +23,6 @@
 #include "feature-domain.h"
 #include "fwcfg-plan.h"
 #include "fwneg-options.h"
-#include "plan.h"
 
 typedef struct {
     char *stdout_text;
@@ -108,28 +107,27 @@ load_guest(const char *file, const char *machine, const char *arch)
     return domain;
 }
 
-static FwnegPlan *
+/* The fw_cfg stage for a BIOS guest (no firmware chosen), its files written. */
+static FwnegFwCfgSet *
 plan_guest(const FwnegDomain *domain, const char *machine)
 {
     g_autoptr(FwnegOptions) options = fwneg_options_new();
     options->state_dir = g_strdup(state_dir);
-    FwnegPlan *plan = fwneg_plan_new();
-    plan->machine = g_strdup(machine);
-    plan->uuid = g_strdup(domain->uuid);
-    plan->qemu_version = g_strdup("7.2.0");
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    FwnegFwCfgInputs inputs = {.options = options, .data = feature_data, .qemu_version = "7.2.0"};
     g_autoptr(GError) error = NULL;
-    g_assert_true(fwneg_fwcfg_plan_with_data(feature_data, domain, options, machine, plan, &error));
+    FwnegFwCfgSet *plan = fwneg_fwcfg_plan(domain, machine, &inputs, warnings, &error);
     g_assert_no_error(error);
-    g_assert_true(fwneg_fwcfg_write_files(plan, &error));
+    g_assert_true(fwneg_fwcfg_write_files(plan->files, plan->state_dir, &error));
     g_assert_no_error(error);
     return plan;
 }
 
-static const FwnegPlanFwCfg *
-find_entry(const FwnegPlan *plan, const char *name)
+static const FwnegFwCfgFile *
+find_entry(const FwnegFwCfgSet *plan, const char *name)
 {
-    for (guint i = 0; i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+    for (guint i = 0; i < plan->files->len; i++) {
+        const FwnegFwCfgFile *entry = g_ptr_array_index(plan->files, i);
         if (strcmp(entry->name, name) == 0)
             return entry;
     }
@@ -162,11 +160,11 @@ test_smi_x86(void)
     for (guint m = 0; m < all->len; m++) {
         const char *machine = g_ptr_array_index(all, m);
         g_autoptr(FwnegDomain) domain = load_guest("bios-guest.xml", machine, "arch='x86_64'");
-        g_autoptr(FwnegPlan) plan = plan_guest(domain, machine);
+        g_autoptr(FwnegFwCfgSet) plan = plan_guest(domain, machine);
         for (gsize f = 0; f < G_N_ELEMENTS(files); f++) {
             FwcfgRun run = run_fwcfg(FALSE, "--hex", files[f], machine, NULL);
             g_autofree char *out = run.stdout_text;
-            const FwnegPlanFwCfg *entry = find_entry(plan, files[f]);
+            const FwnegFwCfgFile *entry = find_entry(plan, files[f]);
             g_autofree char *predicted = entry != NULL ? hex_of(entry->data) : g_strdup("absent");
             g_autofree char *live =
                 run.status == 3 ? g_strdup("absent") : g_strstrip(g_strdup(out));
@@ -191,12 +189,12 @@ static void
 check_files(const FwnegDomain *domain, const char *machine, gboolean arm,
             const char *const *qemu_extra)
 {
-    g_autoptr(FwnegPlan) plan = plan_guest(domain, machine);
+    g_autoptr(FwnegFwCfgSet) plan = plan_guest(domain, machine);
     g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
     for (const char *const *e = qemu_extra; e != NULL && *e != NULL; e++)
         g_ptr_array_add(extra, g_strdup(*e));
-    for (guint i = 0; i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+    for (guint i = 0; i < plan->files->len; i++) {
+        const FwnegFwCfgFile *entry = g_ptr_array_index(plan->files, i);
         if (entry->file == NULL)
             continue;
         g_ptr_array_add(extra, g_strdup("-fw_cfg"));
@@ -214,10 +212,10 @@ check_files(const FwnegDomain *domain, const char *machine, gboolean arm,
             g_ptr_array_add(live, g_strdup(space + 1));
     }
 
-    g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(domain, plan, machine);
+    g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(domain, NULL, "7.2.0", machine);
     g_autoptr(GPtrArray) predicted = fwneg_feature_data_qemu_files(feature_data, ctx, NULL);
-    for (guint i = 0; i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+    for (guint i = 0; i < plan->files->len; i++) {
+        const FwnegFwCfgFile *entry = g_ptr_array_index(plan->files, i);
         if (!g_ptr_array_find_with_equal_func(predicted, entry->name, g_str_equal, NULL))
             g_ptr_array_add(predicted, g_strdup(entry->name));
     }
@@ -234,13 +232,13 @@ check_files(const FwnegDomain *domain, const char *machine, gboolean arm,
                            (const char *)g_ptr_array_index(predicted, i));
     }
     g_assert_cmpuint(live->len, ==, predicted->len);
-    g_assert_cmpuint(plan->fw_cfg_slots_used, ==, live->len);
+    g_assert_cmpuint(plan->slots_used, ==, live->len);
     for (guint i = 0; i < live->len; i++)
         g_assert_true(g_ptr_array_find_with_equal_func(predicted, g_ptr_array_index(live, i),
                                                        g_str_equal, NULL));
 
-    for (guint i = 0; i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+    for (guint i = 0; i < plan->files->len; i++) {
+        const FwnegFwCfgFile *entry = g_ptr_array_index(plan->files, i);
         if (entry->file == NULL)
             continue;
         FwcfgRun run = run_fwcfg(arm, "--hex", entry->name, machine, extra);
@@ -250,7 +248,7 @@ check_files(const FwnegDomain *domain, const char *machine, gboolean arm,
         g_assert_cmpstr(g_strstrip(out), ==, expected);
     }
     g_test_message("%-20s | %2u of %2u slots, name set and fwneg bytes match", machine,
-                   plan->fw_cfg_slots_used, plan->fw_cfg_slots);
+                   plan->slots_used, plan->slots);
 }
 
 static void
@@ -287,9 +285,9 @@ test_files_variants(void)
         /* libvirt: no <acpi/> → acpi=off */
         domain->acpi = FALSE;
         {
-            g_autoptr(FwnegPlan) plan = plan_guest(domain, machines[m]);
+            g_autoptr(FwnegFwCfgSet) plan = plan_guest(domain, machines[m]);
             g_autoptr(GPtrArray) extra = g_ptr_array_new();
-            g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(domain, plan, machines[m]);
+            g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(domain, NULL, "7.2.0", machines[m]);
             g_autoptr(GPtrArray) predicted = fwneg_feature_data_qemu_files(feature_data, ctx, NULL);
             FwcfgRun run = run_fwcfg(FALSE, "--list", NULL, no_acpi, NULL);
             g_autofree char *out = run.stdout_text;

@@ -26,13 +26,10 @@ parse(const char *arch, const char *machine, const char *os_extra, const char *d
     return domain;
 }
 
-static FwnegPlan *
+static FwnegBootOrder *
 plan_for(const FwnegDomain *domain, const char *machine, GError **error)
 {
-    g_autoptr(FwnegPlan) plan = fwneg_plan_new();
-    if (!fwneg_bootorder_plan(domain, machine, plan, error))
-        return NULL;
-    return g_steal_pointer(&plan);
+    return fwneg_bootorder_plan(domain, machine, error);
 }
 
 static void
@@ -112,7 +109,7 @@ test_legacy_boot_dev(void)
         "x86_64", "pc-i440fx-7.2",
         "<boot dev='network'/><boot dev='cdrom'/><boot dev='fd'/><boot dev='hd'/>", legacy_devices);
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-i440fx-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "pc-i440fx-7.2", &error);
     const char *expected[] = {"/pci@i0cf8/ethernet@3/ethernet-phy@0",
                               "/pci@i0cf8/ide@1,1/drive@1/disk@0",
                               "/pci@i0cf8/isa@1/fdc@03f0/floppy@0",
@@ -121,16 +118,16 @@ test_legacy_boot_dev(void)
                               NULL};
 
     g_assert_no_error(error);
-    assert_lines(plan->bootorder, expected);
-    g_assert_cmpuint(plan->boot_entries->len, ==, 4);
-    const FwnegPlanBootEntry *fda = g_ptr_array_index(plan->boot_entries, 2);
+    assert_lines(plan->lines, expected);
+    g_assert_cmpuint(plan->entries->len, ==, 4);
+    const FwnegBootEntry *fda = g_ptr_array_index(plan->entries, 2);
     g_assert_cmpstr(fda->device, ==, "fda");
     g_assert_cmpint(fda->bootindex, ==, 3);
     g_assert_cmpint(fda->floppy_unit, ==, 0);
-    const FwnegPlanBootEntry *vda = g_ptr_array_index(plan->boot_entries, 3);
+    const FwnegBootEntry *vda = g_ptr_array_index(plan->entries, 3);
     g_assert_cmpstr(vda->qemu_id, ==, "virtio-disk0");
     g_assert_cmpint(vda->bootindex, ==, 4);
-    g_assert_true(plan->boot_strict);
+    g_assert_true(plan->strict);
 }
 
 /* Unused positions are not renumbered: cdrom,hd,network with no cdrom → 2, 3. */
@@ -144,15 +141,15 @@ test_legacy_positions_kept(void)
                  "0x0")) "<interface type='user'><model type='e1000e'/>" PCI("0", "0x03",
                                                                              "0x0") "</interface>");
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "pc-q35-7.2", &error);
 
     g_assert_no_error(error);
-    g_assert_cmpuint(plan->boot_entries->len, ==, 2);
-    g_assert_cmpint(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 0))->bootindex, ==,
+    g_assert_cmpuint(plan->entries->len, ==, 2);
+    g_assert_cmpint(((FwnegBootEntry *)g_ptr_array_index(plan->entries, 0))->bootindex, ==,
                     2);
-    g_assert_cmpint(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 1))->bootindex, ==,
+    g_assert_cmpint(((FwnegBootEntry *)g_ptr_array_index(plan->entries, 1))->bootindex, ==,
                     3);
-    g_assert_cmpstr(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 1))->qemu_id, ==,
+    g_assert_cmpstr(((FwnegBootEntry *)g_ptr_array_index(plan->entries, 1))->qemu_id, ==,
                     "net0");
 }
 
@@ -165,12 +162,12 @@ test_default_hd(void)
               DISK("sdb", "sata", "cdrom", "") DISK("sda", "sata", "disk", "")
                   DISK("vda", "virtio", "disk", PCI("0", "0x04", "0x0")));
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "pc-q35-7.2", &error);
     const char *expected[] = {"/pci@i0cf8/pci8086,2922@1f,2/drive@0/disk@0", "HALT", NULL};
 
     g_assert_no_error(error);
-    assert_lines(plan->bootorder, expected);
-    g_assert_cmpstr(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 0))->qemu_id, ==,
+    assert_lines(plan->lines, expected);
+    g_assert_cmpstr(((FwnegBootEntry *)g_ptr_array_index(plan->entries, 0))->qemu_id, ==,
                     "sata0-0-0");
 }
 
@@ -182,11 +179,11 @@ test_empty_has_no_halt(void)
         "x86_64", "pc-i440fx-7.2", "",
         "<interface type='user'><model type='e1000'/>" PCI("0", "0x03", "0x0") "</interface>");
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-i440fx-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "pc-i440fx-7.2", &error);
 
     g_assert_no_error(error);
-    g_assert_cmpuint(plan->bootorder->len, ==, 0);
-    g_assert_true(plan->boot_strict);
+    g_assert_cmpuint(plan->lines->len, ==, 0);
+    g_assert_true(plan->strict);
 }
 
 static void
@@ -233,7 +230,7 @@ test_topology_paths(void)
                                                                           "order='3'/></"
                                                                           "interface>");
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "pc-q35-7.2", &error);
     const char *expected[] = {
         "/pci@i0cf8/usb@7/hub@1/storage@c/channel@0/disk@0,0",
         "/pci@i0cf8,2/pci-bridge@0/scsi@0/channel@0/disk@a,11",
@@ -243,8 +240,8 @@ test_topology_paths(void)
     };
 
     g_assert_no_error(error);
-    assert_lines(plan->bootorder, expected);
-    g_assert_cmpstr(((FwnegPlanBootEntry *)g_ptr_array_index(plan->boot_entries, 1))->qemu_id, ==,
+    assert_lines(plan->lines, expected);
+    g_assert_cmpstr(((FwnegBootEntry *)g_ptr_array_index(plan->entries, 1))->qemu_id, ==,
                     "scsi0-0-10-17");
 }
 
@@ -257,7 +254,7 @@ test_missing_address_is_an_error(void)
               "<disk type='file' device='disk'><target dev='vda' bus='virtio'/>"
               "<boot order='1'/></disk>");
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "pc-q35-7.2", &error);
 
     g_assert_null(plan);
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT);
@@ -283,7 +280,7 @@ test_path_too_long(void)
     g_autoptr(FwnegDomain) domain = parse("x86_64", "pc-i440fx-7.2", "", devices->str);
     g_string_free(devices, TRUE);
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-i440fx-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "pc-i440fx-7.2", &error);
 
     g_assert_null(plan);
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
@@ -297,47 +294,38 @@ test_kernel_rom(void)
         parse("x86_64", "pc-i440fx-2.6", "<kernel>/nonexistent/vmlinuz</kernel>",
               DISK("vda", "virtio", "disk", PCI("0", "0x04", "0x0")));
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) old = plan_for(domain, "pc-i440fx-2.6", &error);
+    g_autoptr(FwnegBootOrder) old = plan_for(domain, "pc-i440fx-2.6", &error);
     g_assert_no_error(error);
-    g_autoptr(FwnegPlan) current = plan_for(domain, "pc-i440fx-7.2", &error);
+    g_autoptr(FwnegBootOrder) current = plan_for(domain, "pc-i440fx-7.2", &error);
     g_assert_no_error(error);
     const char *expected_old[] = {"/rom@genroms/linuxboot.bin", "/pci@i0cf8/scsi@4/disk@0,0",
                                   "HALT", NULL};
     const char *expected_current[] = {"/rom@genroms/linuxboot_dma.bin",
                                       "/pci@i0cf8/scsi@4/disk@0,0", "HALT", NULL};
 
-    assert_lines(old->bootorder, expected_old);
-    assert_lines(current->bootorder, expected_current);
-    g_assert_null(((FwnegPlanBootEntry *)g_ptr_array_index(current->boot_entries, 0))->device);
+    assert_lines(old->lines, expected_old);
+    assert_lines(current->lines, expected_current);
+    g_assert_null(((FwnegBootEntry *)g_ptr_array_index(current->entries, 0))->device);
 }
 
 static void
-test_boot_menu_wait(void)
+test_boot_menu(void)
 {
     g_autoptr(FwnegDomain) on =
         parse("x86_64", "pc-q35-7.2", "<bootmenu enable='yes' timeout='3000'/>", "");
     g_autoptr(FwnegDomain) off =
         parse("x86_64", "pc-q35-7.2", "<bootmenu enable='no' timeout='3000'/>", "");
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan_on = plan_for(on, "pc-q35-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan_on = plan_for(on, "pc-q35-7.2", &error);
     g_assert_no_error(error);
-    g_autoptr(FwnegPlan) plan_off = plan_for(off, "pc-q35-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan_off = plan_for(off, "pc-q35-7.2", &error);
     g_assert_no_error(error);
 
-    g_assert_cmpuint(plan_on->fw_cfg->len, ==, 1);
-    const FwnegPlanFwCfg *wait = g_ptr_array_index(plan_on->fw_cfg, 0);
-    g_assert_cmpstr(wait->name, ==, "etc/boot-menu-wait");
-    gsize len = 0;
-    const guint8 *bytes = g_bytes_get_data(wait->data, &len);
-    g_assert_cmpuint(len, ==, 2);
-    g_assert_cmpuint(bytes[0], ==, 0xb8); /* 3000 = 0x0bb8, little-endian */
-    g_assert_cmpuint(bytes[1], ==, 0x0b);
-    g_assert_cmpint(plan_on->boot_menu, ==, FWNEG_TRISTATE_YES);
-    g_assert_cmpint(plan_on->boot_menu_timeout, ==, 3000);
-    /* libvirt ignores the timeout of a disabled menu. */
-    g_assert_cmpuint(plan_off->fw_cfg->len, ==, 0);
-    g_assert_cmpint(plan_off->boot_menu, ==, FWNEG_TRISTATE_NO);
-    g_assert_cmpint(plan_off->boot_menu_timeout, ==, FWNEG_UNSET);
+    g_assert_cmpint(plan_on->menu, ==, FWNEG_TRISTATE_YES);
+    g_assert_cmpint(plan_on->menu_timeout, ==, 3000);
+    /* libvirt ignores the timeout of a disabled menu (etc/boot-menu-wait: test-fwcfg). */
+    g_assert_cmpint(plan_off->menu, ==, FWNEG_TRISTATE_NO);
+    g_assert_cmpint(plan_off->menu_timeout, ==, FWNEG_UNSET);
 }
 
 static GBytes *
@@ -402,13 +390,13 @@ test_arm_virt_plan(void)
                                                                                     "order='1'/></"
                                                                                     "interface>");
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "virt-7.2", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "virt-7.2", &error);
     /* per-device boot on the NIC: the disk has none; ARM -kernel adds no ROM line */
     const char *expected[] = {"/pci@ffffffffffffffff/ethernet@3/ethernet-phy@0", "HALT", NULL};
     const char *nodes[] = {"/pcie@10000000", NULL};
 
     g_assert_no_error(error);
-    assert_lines(plan->bootorder, expected);
+    assert_lines(plan->lines, expected);
     g_assert_true(plan->has_fdt);
     assert_lines(plan->fdt_nodes, nodes);
 }
@@ -418,7 +406,7 @@ test_unsupported_machine(void)
 {
     g_autoptr(FwnegDomain) domain = parse("x86_64", "microvm", "", "");
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "microvm", &error);
+    g_autoptr(FwnegBootOrder) plan = plan_for(domain, "microvm", &error);
 
     g_assert_null(plan);
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
@@ -440,7 +428,7 @@ main(int argc, char **argv)
     g_test_add_func("/bootorder/missing-address", test_missing_address_is_an_error);
     g_test_add_func("/bootorder/path-too-long", test_path_too_long);
     g_test_add_func("/bootorder/kernel-rom", test_kernel_rom);
-    g_test_add_func("/bootorder/boot-menu-wait", test_boot_menu_wait);
+    g_test_add_func("/bootorder/boot-menu-wait", test_boot_menu);
     g_test_add_func("/bootorder/fdt-nodes", test_fdt_nodes);
     g_test_add_func("/bootorder/arm-virt-plan", test_arm_virt_plan);
     g_test_add_func("/bootorder/unsupported-machine", test_unsupported_machine);

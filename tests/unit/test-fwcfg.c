@@ -26,25 +26,39 @@ load_guest(const char *file, const char *machine)
     return domain;
 }
 
-/* A plan as the stages before fw_cfg leave it; @secure_boot: a UEFI firmware with
- * the secure-boot and enrolled-keys features was chosen. */
-static FwnegPlan *
-plan_for(const FwnegDomain *domain, const char *machine, gboolean secure_boot)
+/* The firmware the stage before fw_cfg chose: with @secure_boot, a UEFI firmware
+ * with the secure-boot and enrolled-keys features; else none. */
+static FwnegFirmwareChoice *
+firmware_for(gboolean secure_boot)
 {
-    FwnegPlan *plan = fwneg_plan_new();
-    plan->machine = g_strdup(machine);
-    plan->uuid = g_strdup(domain->uuid);
-    plan->qemu_version = g_strdup("7.2.0");
-    if (secure_boot) {
-        plan->firmware = g_new0(FwnegFirmwareChoice, 1);
-        plan->firmware->interface = g_strdup("uefi");
-        plan->firmware->features = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(plan->firmware->features, g_strdup("secure-boot"));
-        g_ptr_array_add(plan->firmware->features, g_strdup("enrolled-keys"));
-        g_ptr_array_add(plan->firmware->features, g_strdup("requires-smm"));
-        plan->firmware->requires_smm = TRUE;
-    }
-    return plan;
+    if (!secure_boot)
+        return NULL;
+    FwnegFirmwareChoice *firmware = g_new0(FwnegFirmwareChoice, 1);
+    firmware->interface = g_strdup("uefi");
+    firmware->features = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(firmware->features, g_strdup("secure-boot"));
+    g_ptr_array_add(firmware->features, g_strdup("enrolled-keys"));
+    g_ptr_array_add(firmware->features, g_strdup("requires-smm"));
+    firmware->requires_smm = TRUE;
+    return firmware;
+}
+
+/* Run the fw_cfg stage for @domain on @machine (QEMU 7.2). */
+static FwnegFwCfgSet *
+run_stage(const FwnegFeatureData *data, const FwnegDomain *domain, const FwnegOptions *options,
+          const char *machine, gboolean secure_boot, GError **error)
+{
+    g_autoptr(FwnegFirmwareChoice) firmware = firmware_for(secure_boot);
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    FwnegFwCfgInputs inputs = {
+        .options = options,
+        .data = data,
+        .qemu_version = "7.2.0",
+        .firmware = firmware,
+    };
+    FwnegFwCfgSet *set = fwneg_fwcfg_plan(domain, machine, &inputs, warnings, error);
+    g_assert_cmpuint(warnings->len, ==, 0);
+    return set;
 }
 
 static char *
@@ -60,11 +74,11 @@ hex_of(GBytes *bytes)
 
 /* "name origin hex" per entry, one line each. */
 static char *
-describe(const FwnegPlan *plan)
+describe(const FwnegFwCfgSet *set)
 {
     GString *out = g_string_new(NULL);
-    for (guint i = 0; i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+    for (guint i = 0; i < set->files->len; i++) {
+        const FwnegFwCfgFile *entry = g_ptr_array_index(set->files, i);
         g_autofree char *hex = hex_of(entry->data);
         g_string_append_printf(out, "%s %s %s\n", entry->name, entry->origin, hex);
     }
@@ -93,14 +107,14 @@ test_plan_q35_secure_boot(void)
 {
     g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     g_autoptr(FwnegDomain) domain = load_guest("efi-secboot-guest.xml", "pc-q35-7.2");
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", TRUE);
     g_autoptr(FwnegOptions) options = fwneg_options_new();
     g_autoptr(GError) error = NULL;
     g_autofree char *state = g_dir_make_tmp("test-fwcfg-XXXXXX", &error);
     options->state_dir = g_strdup(state);
 
-    g_assert_true(fwneg_fwcfg_plan_with_data(data, domain, options, "pc-q35-7.2", plan, &error));
+    g_autoptr(FwnegFwCfgSet) plan = run_stage(data, domain, options, "pc-q35-7.2", TRUE, &error);
     g_assert_no_error(error);
+    g_assert_nonnull(plan);
     g_autofree char *text = describe(plan);
     /* uefi|secure-boot|enrolled-keys|smm|acpi = 0x2f; efi-shell=auto is "no" with secure boot. */
     g_assert_cmpstr(text, ==,
@@ -109,18 +123,19 @@ test_plan_q35_secure_boot(void)
                     "etc/smi/supported-features qemu 0700000000000000\n"
                     "opt/org.fwneg/features fwneg 01000000000000002f00000000000000\n"
                     "opt/org.tianocore/EFIShellSupport fwneg 6e6f\n");
-    g_assert_cmpuint(plan->fw_cfg_slots, ==, 32);
-    g_assert_cmpuint(plan->fw_cfg_slots_used, ==, 12 + 3 + 2);
+    g_assert_cmpuint(plan->slots, ==, 32);
+    g_assert_cmpuint(plan->slots_used, ==, 12 + 3 + 2);
+    g_assert_cmpstr(plan->state_dir, ==, state);
 
-    const FwnegPlanFwCfg *features = g_ptr_array_index(plan->fw_cfg, 3);
+    const FwnegFwCfgFile *features = g_ptr_array_index(plan->files, 3);
     g_autofree char *expected_path = g_build_filename(
         state, "fwcfg", "6c0f2f0e-5a35-4c57-9b1e-2f1d1c0fa002", "opt/org.fwneg/features", NULL);
     g_assert_cmpstr(features->file, ==, expected_path);
-    g_assert_null(((FwnegPlanFwCfg *)g_ptr_array_index(plan->fw_cfg, 0))->file);
+    g_assert_null(((FwnegFwCfgFile *)g_ptr_array_index(plan->files, 0))->file);
 
     /* Planning wrote nothing; writing creates exactly the bytes, readable by QEMU's user. */
     g_assert_false(g_file_test(expected_path, G_FILE_TEST_EXISTS));
-    g_assert_true(fwneg_fwcfg_write_files(plan, &error));
+    g_assert_true(fwneg_fwcfg_write_files(plan->files, plan->state_dir, &error));
     g_assert_no_error(error);
     g_autofree char *contents = NULL;
     gsize len = 0;
@@ -133,19 +148,19 @@ test_plan_q35_secure_boot(void)
 
     /* Writing the same plan again replaces nothing (no fsync for an unchanged
      * guest): the inode stays.  Other bytes, or another mode, are rewritten. */
-    g_assert_true(fwneg_fwcfg_write_files(plan, &error));
+    g_assert_true(fwneg_fwcfg_write_files(plan->files, plan->state_dir, &error));
     GStatBuf again;
     g_assert_cmpint(g_stat(expected_path, &again), ==, 0);
     g_assert_cmpuint(again.st_ino, ==, st.st_ino);
     g_assert_true(g_file_set_contents(expected_path, "stale bytes, same len", 16, NULL));
     g_assert_cmpint(chmod(expected_path, 0644), ==, 0);
-    g_assert_true(fwneg_fwcfg_write_files(plan, &error));
+    g_assert_true(fwneg_fwcfg_write_files(plan->files, plan->state_dir, &error));
     g_autofree char *rewritten = NULL;
     g_assert_true(g_file_get_contents(expected_path, &rewritten, &len, NULL));
     g_autoptr(GBytes) rewritten_bytes = g_bytes_new(rewritten, len);
     g_assert_true(g_bytes_equal(rewritten_bytes, features->data));
     g_assert_cmpint(chmod(expected_path, 0600), ==, 0);
-    g_assert_true(fwneg_fwcfg_write_files(plan, &error));
+    g_assert_true(fwneg_fwcfg_write_files(plan->files, plan->state_dir, &error));
     g_assert_cmpint(g_stat(expected_path, &again), ==, 0);
     g_assert_cmpint(again.st_mode & 0777, ==, 0644);
 
@@ -158,16 +173,17 @@ test_plan_i440fx_bios(void)
 {
     g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     g_autoptr(FwnegDomain) domain = load_guest("bios-guest.xml", "pc-i440fx-7.2");
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-i440fx-7.2", FALSE);
     g_autoptr(FwnegOptions) options = fwneg_options_new();
     /* [ovmf] settings do not apply to a BIOS guest, but are still checked. */
     options->ovmf_settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_hash_table_insert(options->ovmf_settings, g_strdup("ipv4-pxe"), g_strdup("No"));
     g_autoptr(GError) error = NULL;
-    g_assert_true(fwneg_fwcfg_plan_with_data(data, domain, options, "pc-i440fx-7.2", plan, &error));
+    g_autoptr(FwnegFwCfgSet) plan =
+        run_stage(data, domain, options, "pc-i440fx-7.2", FALSE, &error);
+    g_assert_no_error(error);
     g_autofree char *text = describe(plan);
     g_assert_cmpstr(text, ==, "opt/org.fwneg/features fwneg 01000000000000002000000000000000\n");
-    g_assert_cmpstr(((FwnegPlanFwCfg *)g_ptr_array_index(plan->fw_cfg, 0))->file, ==,
+    g_assert_cmpstr(((FwnegFwCfgFile *)g_ptr_array_index(plan->files, 0))->file, ==,
                     "/var/lib/fwneg/fwcfg/6c0f2f0e-5a35-4c57-9b1e-2f1d1c0fa001/"
                     "opt/org.fwneg/features");
 }
@@ -190,13 +206,14 @@ test_ovmf_settings(void)
     g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
     g_autoptr(FwnegDomain) domain = load_guest("efi-secboot-guest.xml", "pc-q35-7.2");
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-7.2", TRUE);
-        g_autoptr(FwnegFeatureContext) ctx = fwneg_fwcfg_context_new(domain, plan, "pc-q35-7.2");
+        g_autoptr(FwnegFirmwareChoice) firmware = firmware_for(TRUE);
+        g_autoptr(FwnegFeatureContext) ctx =
+            fwneg_fwcfg_context_new(domain, firmware, "7.2.0", "pc-q35-7.2");
         g_autoptr(GHashTable) settings =
             g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         g_hash_table_insert(settings, g_strdup(cases[i].key), g_strdup(cases[i].value));
         g_autoptr(GPtrArray) entries =
-            g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
+            g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_fwcfg_file_free);
         g_autoptr(GError) error = NULL;
         gboolean ok = fwneg_fwcfg_ovmf_entries(data, settings, ctx, entries, &error);
         if (cases[i].expect[0] == '!') {
@@ -208,7 +225,7 @@ test_ovmf_settings(void)
         g_assert_no_error(error);
         gboolean found = FALSE;
         for (guint e = 0; e < entries->len; e++) {
-            const FwnegPlanFwCfg *entry = g_ptr_array_index(entries, e);
+            const FwnegFwCfgFile *entry = g_ptr_array_index(entries, e);
             g_autofree char *hex = hex_of(entry->data);
             g_autofree char *pair = g_strdup_printf("%s=%s", entry->name, hex);
             found |= strcmp(pair, cases[i].expect) == 0;
@@ -227,17 +244,17 @@ test_slot_overflow(void)
     g_hash_table_insert(options->ovmf_settings, g_strdup("ipv4-pxe"), g_strdup("no"));
     g_hash_table_insert(options->ovmf_settings, g_strdup("ipv6-pxe"), g_strdup("no"));
     {
-        g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-2.8", TRUE);
         g_autoptr(GError) error = NULL;
-        g_assert_true(
-            fwneg_fwcfg_plan_with_data(data, domain, options, "pc-q35-2.8", plan, &error));
-        g_assert_cmpuint(plan->fw_cfg_slots_used, ==, 16);
-        g_assert_cmpuint(plan->fw_cfg_slots, ==, 16);
+        g_autoptr(FwnegFwCfgSet) plan =
+            run_stage(data, domain, options, "pc-q35-2.8", TRUE, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(plan->slots_used, ==, 16);
+        g_assert_cmpuint(plan->slots, ==, 16);
     }
     g_hash_table_insert(options->ovmf_settings, g_strdup("ipv6"), g_strdup("no"));
-    g_autoptr(FwnegPlan) plan = plan_for(domain, "pc-q35-2.8", TRUE);
     g_autoptr(GError) error = NULL;
-    g_assert_false(fwneg_fwcfg_plan_with_data(data, domain, options, "pc-q35-2.8", plan, &error));
+    g_autoptr(FwnegFwCfgSet) plan = run_stage(data, domain, options, "pc-q35-2.8", TRUE, &error);
+    g_assert_null(plan);
     g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
     g_assert_nonnull(strstr(error->message, "pc-q35-2.8 has 16 fw_cfg file slots but this guest "
                                             "needs 17"));
@@ -245,10 +262,39 @@ test_slot_overflow(void)
     g_assert_nonnull(strstr(error->message, "Remove 1"));
 }
 
-static FwnegPlanFwCfg *
+/* -boot splash-time (libvirt: <bootmenu enable='yes' timeout='MS'/>) makes QEMU
+ * create etc/boot-menu-wait, a little-endian u16; a disabled menu makes none. */
+static void
+test_boot_menu_wait(void)
+{
+    g_autoptr(FwnegFeatureData) data = fwneg_test_load_shipped_features();
+    g_autoptr(FwnegOptions) options = fwneg_options_new();
+    g_autoptr(FwnegDomain) on = load_guest("bios-guest.xml", "pc-q35-7.2");
+    g_autoptr(FwnegDomain) off = load_guest("bios-guest.xml", "pc-q35-7.2");
+    on->bootmenu_enable = FWNEG_TRISTATE_YES;
+    on->bootmenu_timeout = 3000;
+    off->bootmenu_enable = FWNEG_TRISTATE_NO;
+    off->bootmenu_timeout = 3000;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FwnegFwCfgSet) set_on = run_stage(data, on, options, "pc-q35-7.2", FALSE, &error);
+    g_assert_no_error(error);
+    g_autoptr(FwnegFwCfgSet) set_off = run_stage(data, off, options, "pc-q35-7.2", FALSE, &error);
+    g_assert_no_error(error);
+
+    g_autofree char *text_on = describe(set_on);
+    g_autofree char *text_off = describe(set_off);
+    /* 3000 = 0x0bb8, little-endian; sorted before QEMU's SMI files. */
+    g_assert_nonnull(strstr(text_on, "etc/boot-menu-wait qemu b80b\n"));
+    g_assert_null(strstr(text_off, "etc/boot-menu-wait"));
+    g_assert_cmpuint(set_on->files->len, ==, set_off->files->len + 1);
+    g_assert_cmpstr(((FwnegFwCfgFile *)g_ptr_array_index(set_on->files, 0))->name, ==,
+                    "etc/boot-menu-wait");
+}
+
+static FwnegFwCfgFile *
 entry_new(const char *name, const char *origin, const char *bytes, gsize len)
 {
-    FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+    FwnegFwCfgFile *entry = g_new0(FwnegFwCfgFile, 1);
     entry->name = g_strdup(name);
     entry->origin = g_strdup(origin);
     entry->data = g_bytes_new(bytes, len);
@@ -314,7 +360,7 @@ test_migrate(void)
     {
         /* One bit different in fwneg's bitmap. */
         g_autoptr(FwnegPlan) local = migrate_plan();
-        FwnegPlanFwCfg *entry = g_ptr_array_index(local->fw_cfg, 1);
+        FwnegFwCfgFile *entry = g_ptr_array_index(local->fw_cfg, 1);
         g_bytes_unref(entry->data);
         entry->data = g_bytes_new("\x01\0\0\0\0\0\0\0\x20\0\0\0\0\0\0\0", 16);
         g_autofree char *refused = run_check(recorded, local, &same);
@@ -356,6 +402,7 @@ main(int argc, char **argv)
     g_test_add_func("/fwcfg/plan/i440fx-bios", test_plan_i440fx_bios);
     g_test_add_func("/fwcfg/ovmf-settings", test_ovmf_settings);
     g_test_add_func("/fwcfg/slot-overflow", test_slot_overflow);
+    g_test_add_func("/fwcfg/boot-menu-wait", test_boot_menu_wait);
     g_test_add_func("/fwcfg/migrate", test_migrate);
     return g_test_run();
 }

@@ -35,11 +35,11 @@ strv_array(const char *const *strings)
     return array;
 }
 
-static FwnegPlanRom *
+static FwnegDeviceRom *
 new_rom(const char *device, const char *model, const char *ramblock, const char *file,
         gint64 file_size, gint64 size, const char *sha256, gboolean rombar)
 {
-    FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
+    FwnegDeviceRom *rom = g_new0(FwnegDeviceRom, 1);
 
     rom->device = g_strdup(device);
     rom->model = g_strdup(model);
@@ -52,10 +52,10 @@ new_rom(const char *device, const char *model, const char *ramblock, const char 
     return rom;
 }
 
-static FwnegPlanFwCfg *
+static FwnegFwCfgFile *
 new_fw_cfg(const char *name, const char *origin, const void *data, gsize len)
 {
-    FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+    FwnegFwCfgFile *entry = g_new0(FwnegFwCfgFile, 1);
 
     entry->name = g_strdup(name);
     entry->origin = g_strdup(origin);
@@ -123,14 +123,14 @@ make_efi_plan(void)
     plan->firmware = fw;
     plan->nvram_path = g_strdup("/var/lib/libvirt/qemu/nvram/demo-q35_VARS.fd");
 
-    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_device_rom_free);
     g_ptr_array_add(plan->roms, new_rom("net0", "virtio", "0000:00:02.0/virtio-net-pci.rom",
                                         "/usr/lib/ipxe/qemu/efi-virtio.rom", 249344, 262144,
                                         VIRTIO_ROM_SHA256, TRUE));
     g_ptr_array_add(plan->roms, new_rom("net1", "e1000", NULL, "/usr/lib/ipxe/qemu/efi-e1000.rom",
                                         249856, 0, NULL, FALSE));
     plan->bootorder = strv_array(bootorder);
-    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
+    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_fwcfg_file_free);
     g_ptr_array_add(plan->fw_cfg,
                     new_fw_cfg("etc/smi/supported-features", "qemu", smi, sizeof smi));
     g_ptr_array_add(plan->fw_cfg, new_fw_cfg("opt/org.fwneg/features", "fwneg", opt, sizeof opt));
@@ -167,7 +167,7 @@ make_bios_default_plan(void)
     fw->rejected = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_rejection_free);
     plan->firmware = fw;
     plan->bootorder = g_ptr_array_new_with_free_func(g_free);
-    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
+    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_fwcfg_file_free);
     return plan;
 }
 
@@ -182,7 +182,7 @@ make_bios_memory_plan(void)
     fw->source = FWNEG_FIRMWARE_FROM_DESCRIPTOR;
     fw->descriptor = g_strdup("/etc/qemu/firmware/50-seabios-256k.json");
     g_ptr_array_extend_and_steal(fw->features, strv_array(features));
-    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_device_rom_free);
     return plan;
 }
 
@@ -205,7 +205,7 @@ make_nulls_plan(void)
     fw->executable = g_strdup("/usr/share/AAVMF/AAVMF_CODE.fd");
     fw->nvram_template = g_strdup("/usr/share/AAVMF/AAVMF_VARS.fd");
     plan->firmware = fw;
-    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_device_rom_free);
     g_ptr_array_add(plan->roms,
                     new_rom("interface[0]", NULL, NULL, NULL, FWNEG_UNSET, 0, NULL, TRUE));
     plan->bootorder = strv_array(bootorder);

@@ -32,7 +32,7 @@ sample_plan(void)
     plan->firmware = fw;
     plan->nvram_path = g_strdup("/var/lib/libvirt/qemu/nvram/rec1_VARS.fd");
 
-    FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
+    FwnegDeviceRom *rom = g_new0(FwnegDeviceRom, 1);
     rom->device = g_strdup("net0");
     rom->model = g_strdup("e1000");
     rom->ramblock = g_strdup("0000:00:02.0:00.0/e1000.rom");
@@ -46,7 +46,7 @@ sample_plan(void)
                                "f034ae9a3fef092f2d55a7a46cfe2c1cc81469ee1166878e6c6ce70d12ebaa74");
     rom->qemu_id = g_strdup("net0");
     g_ptr_array_add(plan->roms, rom);
-    FwnegPlanRom *off = g_new0(FwnegPlanRom, 1);
+    FwnegDeviceRom *off = g_new0(FwnegDeviceRom, 1);
     off->device = g_strdup("interface[1]");
     off->model = g_strdup("virtio");
     off->file_size = -1;
@@ -55,7 +55,7 @@ sample_plan(void)
 
     g_ptr_array_add(plan->bootorder, g_strdup("/pci@i0cf8/pci8086,2922@1f,2/drive@0/disk@0"));
     g_ptr_array_add(plan->bootorder, g_strdup("HALT"));
-    FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+    FwnegFwCfgFile *entry = g_new0(FwnegFwCfgFile, 1);
     entry->name = g_strdup("etc/smi/supported-features");
     entry->origin = g_strdup("qemu");
     static const guint8 smi[8] = {7, 0, 0, 0, 0, 0, 0, 0};
@@ -73,7 +73,7 @@ assert_same_plan(const FwnegPlan *a, const FwnegPlan *b)
     g_assert_cmpstr(a->firmware->interface, ==, b->firmware->interface);
     g_assert_cmpuint(a->roms->len, ==, b->roms->len);
     for (guint i = 0; i < a->roms->len; i++) {
-        const FwnegPlanRom *x = g_ptr_array_index(a->roms, i), *y = g_ptr_array_index(b->roms, i);
+        const FwnegDeviceRom *x = g_ptr_array_index(a->roms, i), *y = g_ptr_array_index(b->roms, i);
         g_assert_cmpstr(x->device, ==, y->device);
         g_assert_cmpstr(x->model, ==, y->model);
         g_assert_cmpstr(x->ramblock, ==, y->ramblock);
@@ -89,7 +89,7 @@ assert_same_plan(const FwnegPlan *a, const FwnegPlan *b)
     g_assert_cmpuint(a->bootorder->len, ==, b->bootorder->len);
     g_assert_cmpstr(g_ptr_array_index(a->bootorder, 0), ==, g_ptr_array_index(b->bootorder, 0));
     g_assert_cmpuint(a->fw_cfg->len, ==, b->fw_cfg->len);
-    const FwnegPlanFwCfg *fa = g_ptr_array_index(a->fw_cfg, 0),
+    const FwnegFwCfgFile *fa = g_ptr_array_index(a->fw_cfg, 0),
                          *fb = g_ptr_array_index(b->fw_cfg, 0);
     g_assert_cmpstr(fa->name, ==, fb->name);
     g_assert_true(g_bytes_equal(fa->data, fb->data));

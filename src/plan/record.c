@@ -61,7 +61,7 @@ gboolean
 fwneg_record_commit(const char *state_dir, FwnegPlan *plan, GError **error)
 {
     for (guint i = 0; plan->roms != NULL && i < plan->roms->len; i++) {
-        FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
+        FwnegDeviceRom *rom = g_ptr_array_index(plan->roms, i);
         if (rom->file == NULL || rom->sha256 == NULL)
             continue;
         /* A ROM already pinned to the store is its own copy. */
@@ -76,7 +76,7 @@ fwneg_record_commit(const char *state_dir, FwnegPlan *plan, GError **error)
     }
     /* fwneg's own fw_cfg files are part of what the VM is pinned to: the domain
      * XML (<sysinfo type='fwcfg'>) and the QEMU arguments point at them. */
-    if (!fwneg_fwcfg_write_files(plan, error))
+    if (!fwneg_fwcfg_write_files(plan->fw_cfg, plan->fw_cfg_state_dir, error))
         return FALSE;
     return fwneg_record_write(state_dir, plan, error);
 }
@@ -84,7 +84,7 @@ fwneg_record_commit(const char *state_dir, FwnegPlan *plan, GError **error)
 /* What a recorded ROM needs, whichever form (JSON record or XML metadata) it
  * was read from: migrate-check compares these fields. */
 static gboolean
-rom_is_complete(const FwnegPlanRom *rom)
+rom_is_complete(const FwnegDeviceRom *rom)
 {
     return rom->device != NULL && rom->size >= 0 &&
            (rom->sha256 == NULL || strlen(rom->sha256) == 64);
@@ -179,7 +179,7 @@ firmware_from_json(json_object *o)
 }
 
 static gboolean
-rom_from_json(json_object *o, guint index, FwnegPlanRom **out, const char *source_name,
+rom_from_json(json_object *o, guint index, FwnegDeviceRom **out, const char *source_name,
               GError **error)
 {
     if (!json_object_is_type(o, json_type_object)) {
@@ -187,7 +187,7 @@ rom_from_json(json_object *o, guint index, FwnegPlanRom **out, const char *sourc
                     source_name, index);
         return FALSE;
     }
-    FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
+    FwnegDeviceRom *rom = g_new0(FwnegDeviceRom, 1);
     rom->device = member_string(o, "device");
     rom->model = member_string(o, "model");
     rom->ramblock = member_string(o, "ramblock");
@@ -266,7 +266,7 @@ fwneg_plan_from_json(const char *data, gsize len, const char *source_name, GErro
     for (size_t i = 0; roms != NULL && json_object_is_type(roms, json_type_array) &&
                        i < json_object_array_length(roms);
          i++) {
-        FwnegPlanRom *rom = NULL;
+        FwnegDeviceRom *rom = NULL;
         gboolean ok =
             rom_from_json(json_object_array_get_idx(roms, i), (guint)i, &rom, source_name, error);
         if (rom != NULL)
@@ -292,7 +292,7 @@ fwneg_plan_from_json(const char *data, gsize len, const char *source_name, GErro
             json_object_put(root);
             return NULL;
         }
-        FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+        FwnegFwCfgFile *entry = g_new0(FwnegFwCfgFile, 1);
         entry->name = member_string(o, "name");
         entry->origin = member_string(o, "origin");
         entry->file = member_string(o, "file");
@@ -450,7 +450,7 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
          c != NULL; c = c->next) {
         if (!is_fwneg(c, "rom"))
             continue;
-        FwnegPlanRom *rom = g_new0(FwnegPlanRom, 1);
+        FwnegDeviceRom *rom = g_new0(FwnegDeviceRom, 1);
         g_ptr_array_add(plan->roms, rom);
         rom->device = prop(c, "device");
         rom->model = prop(c, "model");
@@ -497,7 +497,7 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
                         "%s: <fwneg:file> without name=", source_name);
             return NULL;
         }
-        FwnegPlanFwCfg *entry = g_new0(FwnegPlanFwCfg, 1);
+        FwnegFwCfgFile *entry = g_new0(FwnegFwCfgFile, 1);
         entry->name = g_steal_pointer(&name);
         entry->origin = prop(c, "origin");
         entry->file = prop(c, "file");

@@ -28,9 +28,16 @@ typedef struct {
     char *error;                   /* BROKEN: why */
     FwnegFirmwareDescriptor *desc; /* OK: parsed */
     GPtrArray *overridden;         /* char*: lower-priority paths with the same name */
+    /* The file as it was read: device, inode, size, mtime and ctime (ns). */
+    char *identity;
 } FwnegDescriptorEntry;
 
 void fwneg_descriptor_entry_free(FwnegDescriptorEntry *entry);
+
+/* Are two loaded sets the same files in the same states (names, paths, what
+ * each overrides, and each file's identity)?  Then a new load found nothing
+ * changed on disk. */
+gboolean fwneg_descriptor_sets_equal(GPtrArray *a, GPtrArray *b);
 
 /* Load the merged set.  @dirs are host paths, lowest priority first; @sysroot
  * (NULL for "/") is prepended when reading.  Missing directories are fine.

@@ -1,4 +1,4 @@
-/* rom-migrate.c: can this host give every recorded ROM a RAM block of exactly
+/* migrate-check-roms.c: can this host give every recorded ROM a RAM block of exactly
  * the recorded size?  QEMU migrates ROM contents but refuses a stream whose
  * RAM block sizes differ ("Size mismatch: 0000:00:03.0/e1000.rom: 0x40000 !=
  * 0x80000"), and the migrated ROM keeps running after a guest reboot.
@@ -16,16 +16,16 @@
 #include "migrate-check.h"
 #include "rom-store.h"
 
-static FwnegPlanRom *
-find_local(FwnegPlan *local, const FwnegPlanRom *recorded)
+static FwnegDeviceRom *
+find_local(FwnegPlan *local, const FwnegDeviceRom *recorded)
 {
     for (guint i = 0; local->roms != NULL && i < local->roms->len; i++) {
-        FwnegPlanRom *rom = g_ptr_array_index(local->roms, i);
+        FwnegDeviceRom *rom = g_ptr_array_index(local->roms, i);
         if (recorded->ramblock != NULL && g_strcmp0(rom->ramblock, recorded->ramblock) == 0)
             return rom;
     }
     for (guint i = 0; local->roms != NULL && i < local->roms->len; i++) {
-        FwnegPlanRom *rom = g_ptr_array_index(local->roms, i);
+        FwnegDeviceRom *rom = g_ptr_array_index(local->roms, i);
         if (g_strcmp0(rom->device, recorded->device) == 0)
             return rom;
     }
@@ -33,7 +33,7 @@ find_local(FwnegPlan *local, const FwnegPlanRom *recorded)
 }
 
 static const char *
-qemu_id(const FwnegPlanRom *local, const FwnegPlanRom *recorded)
+qemu_id(const FwnegDeviceRom *local, const FwnegDeviceRom *recorded)
 {
     if (local != NULL && local->qemu_id != NULL)
         return local->qemu_id;
@@ -58,11 +58,11 @@ qemu_has_romsize(const FwnegPlan *local)
 }
 
 static void
-check_one(FwnegMigrateCheck *check, const FwnegPlanRom *recorded)
+check_one(FwnegMigrateCheck *check, const FwnegDeviceRom *recorded)
 {
     const char *state_dir = check->options && check->options->state_dir ? check->options->state_dir
                                                                         : FWNEG_DEFAULT_STATE_DIR;
-    FwnegPlanRom *local = find_local(check->local, recorded);
+    FwnegDeviceRom *local = find_local(check->local, recorded);
     const char *id = qemu_id(local, recorded);
     const char *subject = recorded->device;
 

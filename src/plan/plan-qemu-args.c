@@ -129,7 +129,7 @@ add_boot(GString *out, const FwnegPlan *plan)
     if (!plan->boot_strict)
         return;
     for (guint i = 0; plan->boot_entries && i < plan->boot_entries->len; i++) {
-        const FwnegPlanBootEntry *entry = g_ptr_array_index(plan->boot_entries, i);
+        const FwnegBootEntry *entry = g_ptr_array_index(plan->boot_entries, i);
         g_autofree char *value = NULL;
 
         if (entry->floppy_unit >= 0)
@@ -162,7 +162,7 @@ static void
 add_roms(GString *out, const FwnegPlan *plan)
 {
     for (guint i = 0; plan->roms && i < plan->roms->len; i++) {
-        const FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
+        const FwnegDeviceRom *rom = g_ptr_array_index(plan->roms, i);
         const char *file = rom->store_file ? rom->store_file : rom->file;
         g_autofree char *romfile = NULL;
 
@@ -192,7 +192,7 @@ static void
 add_fw_cfg(GString *out, const FwnegPlan *plan)
 {
     for (guint i = 0; plan->fw_cfg && i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+        const FwnegFwCfgFile *entry = g_ptr_array_index(plan->fw_cfg, i);
         g_autofree char *path = NULL;
         g_autofree char *value = NULL;
         g_auto(GStrv) parts = NULL;

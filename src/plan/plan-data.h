@@ -26,6 +26,9 @@ typedef struct {
      * refused guest) must not fail on it. */
     FwnegFeatureData *features;
     GError *features_error;
+    /* Names and stat identities of the files read: equal fingerprints mean a
+     * reload would read the same data. */
+    char *fingerprint;
 } FwnegPlanData;
 
 /* Load firmware.d for @options (ROM sets from options->rom_sets_dir or
@@ -33,6 +36,10 @@ typedef struct {
  * directory shared by both only once.  Never NULL. */
 FwnegPlanData *fwneg_plan_data_load(const FwnegOptions *options);
 void fwneg_plan_data_free(FwnegPlanData *data);
+
+/* The fingerprint the data for @options would have if loaded now (lists and
+ * stats the directories, reads nothing). */
+char *fwneg_plan_data_fingerprint(const FwnegOptions *options);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegPlanData, fwneg_plan_data_free)
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* fwcfg-migrate.c: the fw_cfg aspect of `fwneg migrate-check`.
+/* migrate-check-fw-cfg.c: the fw_cfg aspect of `fwneg migrate-check`.
  *
  * Migrated firmware keeps running after a guest reboot (it is guest RAM/flash),
  * and reads fw_cfg by selector key, which QEMU derives from the sorted name set
@@ -13,11 +13,11 @@
 
 #include <string.h>
 
-static const FwnegPlanFwCfg *
+static const FwnegFwCfgFile *
 find_entry(const GPtrArray *entries, const char *name)
 {
     for (guint i = 0; entries != NULL && i < entries->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(entries, i);
+        const FwnegFwCfgFile *entry = g_ptr_array_index(entries, i);
         if (g_strcmp0(entry->name, name) == 0)
             return entry;
     }
@@ -38,9 +38,9 @@ hex_of(GBytes *data)
 }
 
 static void
-check_recorded_entry(FwnegMigrateCheck *check, const FwnegPlanFwCfg *recorded)
+check_recorded_entry(FwnegMigrateCheck *check, const FwnegFwCfgFile *recorded)
 {
-    const FwnegPlanFwCfg *local = find_entry(check->local->fw_cfg, recorded->name);
+    const FwnegFwCfgFile *local = find_entry(check->local->fw_cfg, recorded->name);
     g_autofree char *recorded_hex = hex_of(recorded->data);
     if (local == NULL) {
         fwneg_migrate_check_add(check, "fw_cfg", recorded->name, FWNEG_MIGRATE_REFUSED,
@@ -79,7 +79,7 @@ fwneg_migrate_check_fw_cfg(FwnegMigrateCheck *check)
         check_recorded_entry(check, g_ptr_array_index(recorded, i));
 
     for (guint i = 0; local != NULL && i < local->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(local, i);
+        const FwnegFwCfgFile *entry = g_ptr_array_index(local, i);
         if (find_entry(recorded, entry->name) != NULL)
             continue;
         fwneg_migrate_check_add(check, "fw_cfg", entry->name, FWNEG_MIGRATE_REFUSED,

@@ -43,8 +43,8 @@ void fwneg_migrate_check_add(FwnegMigrateCheck *check, const char *aspect, const
                              FwnegMigrateVerdict verdict, const char *format, ...)
     G_GNUC_PRINTF(5, 6);
 
-/* Aspect checkers (each in its own module). */
-void fwneg_migrate_check_roms(FwnegMigrateCheck *check);   /* src/rompolicy/ */
-void fwneg_migrate_check_fw_cfg(FwnegMigrateCheck *check); /* src/featneg/ */
+/* Aspect checkers, one file each. */
+void fwneg_migrate_check_roms(FwnegMigrateCheck *check);   /* migrate-check-roms.c */
+void fwneg_migrate_check_fw_cfg(FwnegMigrateCheck *check); /* migrate-check-fw-cfg.c */
 
 G_END_DECLS

@@ -11,6 +11,7 @@
  */
 #include "descriptor-store.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,7 +51,36 @@ fwneg_descriptor_entry_free(FwnegDescriptorEntry *entry)
     g_free(entry->error);
     fwneg_firmware_descriptor_free(entry->desc);
     g_clear_pointer(&entry->overridden, g_ptr_array_unref);
+    g_free(entry->identity);
     g_free(entry);
+}
+
+static gboolean
+string_arrays_equal(GPtrArray *a, GPtrArray *b)
+{
+    guint len_a = a != NULL ? a->len : 0, len_b = b != NULL ? b->len : 0;
+    if (len_a != len_b)
+        return FALSE;
+    for (guint i = 0; i < len_a; i++)
+        if (g_strcmp0(g_ptr_array_index(a, i), g_ptr_array_index(b, i)) != 0)
+            return FALSE;
+    return TRUE;
+}
+
+gboolean
+fwneg_descriptor_sets_equal(GPtrArray *a, GPtrArray *b)
+{
+    if (a == NULL || b == NULL || a->len != b->len)
+        return a == b;
+    for (guint i = 0; i < a->len; i++) {
+        const FwnegDescriptorEntry *x = g_ptr_array_index(a, i);
+        const FwnegDescriptorEntry *y = g_ptr_array_index(b, i);
+        if (x->state != y->state || g_strcmp0(x->name, y->name) != 0 ||
+            g_strcmp0(x->path, y->path) != 0 || g_strcmp0(x->identity, y->identity) != 0 ||
+            g_strcmp0(x->error, y->error) != 0 || !string_arrays_equal(x->overridden, y->overridden))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* Parse errors start with the path (for `lint`); in an entry that already
@@ -133,6 +163,10 @@ load_entry(DiscoveredFile *file, FwnegDescriptorCache *cache)
     entry->path = g_strdup(file->host_path);
     entry->dir = g_strdup(file->dir);
     entry->overridden = g_steal_pointer(&file->overridden);
+    entry->identity = g_strdup_printf(
+        "%ju:%ju:%jd:%jd.%09ld:%jd.%09ld", (uintmax_t)file->st.st_dev, (uintmax_t)file->st.st_ino,
+        (intmax_t)file->st.st_size, (intmax_t)file->st.st_mtim.tv_sec, file->st.st_mtim.tv_nsec,
+        (intmax_t)file->st.st_ctim.tv_sec, file->st.st_ctim.tv_nsec);
 
     if (file->st.st_size == 0) {
         entry->state = FWNEG_DESCRIPTOR_MASKED;

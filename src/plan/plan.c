@@ -4,39 +4,8 @@
  */
 #include "plan.h"
 
-#include "bootorder-plan.h"
-#include "descriptor-store.h"
 #include "domain-validate.h"
-#include "fwcfg-plan.h"
-#include "rom-plan.h"
 #include "fwneg-error.h"
-
-void
-fwneg_plan_rom_free(FwnegPlanRom *rom)
-{
-    if (rom == NULL)
-        return;
-    g_free(rom->device);
-    g_free(rom->model);
-    g_free(rom->ramblock);
-    g_free(rom->file);
-    g_free(rom->sha256);
-    g_free(rom->store_file);
-    g_free(rom->qemu_id);
-    g_free(rom);
-}
-
-void
-fwneg_plan_fw_cfg_free(FwnegPlanFwCfg *entry)
-{
-    if (entry == NULL)
-        return;
-    g_free(entry->name);
-    g_free(entry->origin);
-    g_clear_pointer(&entry->data, g_bytes_unref);
-    g_free(entry->file);
-    g_free(entry);
-}
 
 void
 fwneg_plan_free(FwnegPlan *plan)
@@ -62,26 +31,15 @@ fwneg_plan_free(FwnegPlan *plan)
     g_free(plan);
 }
 
-void
-fwneg_plan_boot_entry_free(FwnegPlanBootEntry *entry)
-{
-    if (entry == NULL)
-        return;
-    g_free(entry->path);
-    g_free(entry->device);
-    g_free(entry->qemu_id);
-    g_free(entry);
-}
-
 FwnegPlan *
 fwneg_plan_new(void)
 {
     FwnegPlan *plan = g_new0(FwnegPlan, 1);
-    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_rom_free);
+    plan->roms = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_device_rom_free);
     plan->bootorder = g_ptr_array_new_with_free_func(g_free);
-    plan->boot_entries = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_boot_entry_free);
+    plan->boot_entries = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_boot_entry_free);
     plan->boot_menu_timeout = FWNEG_UNSET;
-    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_plan_fw_cfg_free);
+    plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_fwcfg_file_free);
     plan->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
     plan->warnings = g_ptr_array_new_with_free_func(g_free);
     return plan;
@@ -98,6 +56,93 @@ plan_nvram_path(const FwnegDomain *domain, const FwnegFirmwareChoice *choice)
     if (choice->nvram_template == NULL)
         return NULL;
     return g_strdup_printf("%s/%s_VARS.fd", FWNEG_LIBVIRT_NVRAM_DIR, domain->name);
+}
+
+static void
+take_all(GPtrArray *to, GPtrArray *from)
+{
+    for (guint i = 0; i < from->len; i++)
+        g_ptr_array_add(to, g_steal_pointer(&g_ptr_array_index(from, i)));
+    g_ptr_array_set_size(from, 0);
+}
+
+static gboolean
+plan_roms(FwnegPlan *plan, const FwnegDomain *domain, const char *machine,
+          const FwnegPlanInputs *inputs, const FwnegPlanData *data, GError **error)
+{
+    for (guint i = 0; i < data->rom_set_warnings->len; i++)
+        g_ptr_array_add(plan->warnings, g_strdup(g_ptr_array_index(data->rom_set_warnings, i)));
+
+    g_autofree char *cache_file = NULL;
+    g_autoptr(FwnegRomHashCache) own_cache = NULL;
+    FwnegRomHashCache *cache = inputs->rom_hash_cache;
+    if (cache == NULL) {
+        cache_file = fwneg_rom_hash_cache_file(inputs->options);
+        cache = own_cache = fwneg_rom_hash_cache_new(cache_file);
+    }
+    FwnegRomPlanInputs rom_inputs = {
+        .options = inputs->options,
+        .firmware_interface = plan->firmware->interface,
+        .rom_sets = data->rom_sets,
+        .rom_sets_dir = data->rom_sets_dir,
+        .hash_cache = cache,
+    };
+    g_autoptr(GPtrArray) roms = fwneg_rom_plan(domain, machine, &rom_inputs, plan->warnings, error);
+    if (roms == NULL)
+        return FALSE;
+    if (own_cache != NULL)
+        fwneg_rom_hash_cache_save(own_cache);
+    take_all(plan->roms, roms);
+    return TRUE;
+}
+
+static gboolean
+plan_boot_order(FwnegPlan *plan, const FwnegDomain *domain, const char *machine, GError **error)
+{
+    g_autoptr(FwnegBootOrder) order = fwneg_bootorder_plan(domain, machine, error);
+    if (order == NULL)
+        return FALSE;
+    take_all(plan->bootorder, order->lines);
+    take_all(plan->boot_entries, order->entries);
+    plan->boot_strict = order->strict;
+    plan->boot_menu = order->menu;
+    plan->boot_menu_timeout = order->menu_timeout;
+    plan->has_fdt = order->has_fdt;
+    plan->fdt_file = g_steal_pointer(&order->fdt_file);
+    take_all(plan->fdt_nodes, order->fdt_nodes);
+    return TRUE;
+}
+
+static gboolean
+plan_fw_cfg(FwnegPlan *plan, const FwnegDomain *domain, const char *machine,
+            const FwnegPlanInputs *inputs, const FwnegPlanData *data, GError **error)
+{
+    if (data->features == NULL) {
+        g_propagate_error(error, g_error_copy(data->features_error));
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) genroms = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < plan->roms->len; i++) {
+        char *name = fwneg_device_rom_fw_cfg_name(g_ptr_array_index(plan->roms, i));
+        if (name != NULL)
+            g_ptr_array_add(genroms, name);
+    }
+    FwnegFwCfgInputs fw_cfg_inputs = {
+        .options = inputs->options,
+        .data = data->features,
+        .qemu_version = plan->qemu_version,
+        .firmware = plan->firmware,
+        .genroms = genroms,
+    };
+    g_autoptr(FwnegFwCfgSet) set =
+        fwneg_fwcfg_plan(domain, machine, &fw_cfg_inputs, plan->warnings, error);
+    if (set == NULL)
+        return FALSE;
+    take_all(plan->fw_cfg, set->files);
+    plan->fw_cfg_slots = set->slots;
+    plan->fw_cfg_slots_used = set->slots_used;
+    plan->fw_cfg_state_dir = g_steal_pointer(&set->state_dir);
+    return TRUE;
 }
 
 FwnegPlan *
@@ -145,10 +190,16 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
     for (guint i = 0; plan->firmware->warnings != NULL && i < plan->firmware->warnings->len; i++)
         g_ptr_array_add(plan->warnings, g_strdup(g_ptr_array_index(plan->firmware->warnings, i)));
 
-    /* The device-side stages; each fills its own part of the plan. */
-    if (!fwneg_rom_plan(domain, inputs, machine, plan, error) ||
-        !fwneg_bootorder_plan(domain, machine, plan, error) ||
-        !fwneg_fwcfg_plan(domain, inputs, machine, plan, error))
+    /* firmware.d, loaded once by the caller (the engine) or now for this plan. */
+    g_autoptr(FwnegPlanData) own_data = NULL;
+    const FwnegPlanData *data = inputs->data;
+    if (data == NULL)
+        data = own_data = fwneg_plan_data_load(inputs->options);
+
+    /* The device-side stages, each returning its own result. */
+    if (!plan_roms(plan, domain, machine, inputs, data, error) ||
+        !plan_boot_order(plan, domain, machine, error) ||
+        !plan_fw_cfg(plan, domain, machine, inputs, data, error))
         return NULL;
 
     return g_steal_pointer(&plan);

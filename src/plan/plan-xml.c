@@ -333,7 +333,7 @@ apply_firmware(xmlNode *domain, const FwnegPlan *plan)
  * the store copy (or the planned file) as <rom file=…>, keeping bar=; a NIC
  * the plan gives no ROM gets <rom enabled='no'/> (romfile=""). */
 static void
-apply_interface_rom(xmlNode *iface, const FwnegPlanRom *rom)
+apply_interface_rom(xmlNode *iface, const FwnegDeviceRom *rom)
 {
     xmlNode *node = find_child(iface, "rom");
     const char *file = rom->store_file ? rom->store_file : rom->file;
@@ -360,7 +360,7 @@ apply_roms(xmlNode *domain, const FwnegPlan *plan)
         if (!is_element(c, "interface") || c->ns)
             continue;
         for (guint i = 0; plan->roms && i < plan->roms->len; i++) {
-            const FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
+            const FwnegDeviceRom *rom = g_ptr_array_index(plan->roms, i);
 
             if (rom->interface_number == (guint)index + 1)
                 apply_interface_rom(c, rom);
@@ -408,7 +408,7 @@ apply_fw_cfg(xmlNode *domain, const FwnegPlan *plan)
     xmlNode *sysinfo = NULL;
 
     for (guint i = 0; plan->fw_cfg && i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+        const FwnegFwCfgFile *entry = g_ptr_array_index(plan->fw_cfg, i);
         xmlNode *next;
         xmlNode *node;
 
@@ -552,7 +552,7 @@ record_roms(xmlNode *plan_node, GPtrArray *roms)
         return;
     list = append_element(plan_node, plan_node->ns, "roms");
     for (guint i = 0; i < roms->len; i++) {
-        const FwnegPlanRom *rom = g_ptr_array_index(roms, i);
+        const FwnegDeviceRom *rom = g_ptr_array_index(roms, i);
         xmlNode *node = append_element(list, plan_node->ns, "rom");
         g_autofree char *size = int64_to_string(rom->size);
         g_autofree char *file_size =
@@ -594,7 +594,7 @@ record_fw_cfg(xmlNode *plan_node, GPtrArray *fw_cfg)
         return;
     list = append_element(plan_node, plan_node->ns, "fw_cfg");
     for (guint i = 0; i < fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(fw_cfg, i);
+        const FwnegFwCfgFile *entry = g_ptr_array_index(fw_cfg, i);
         xmlNode *node = append_element(list, plan_node->ns, "file");
         gsize len = 0;
         const guint8 *p = entry->data ? g_bytes_get_data(entry->data, &len) : NULL;

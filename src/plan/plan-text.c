@@ -185,7 +185,7 @@ add_roms(GString *out, const FwnegPlan *plan)
     }
 
     for (guint i = 0; i < plan->roms->len; i++) {
-        const FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
+        const FwnegDeviceRom *rom = g_ptr_array_index(plan->roms, i);
 
         g_ptr_array_add(devices, g_strdup(rom->device ? rom->device : "?"));
         g_ptr_array_add(models, g_strdup(rom->model ? rom->model : "(default)"));
@@ -199,7 +199,7 @@ add_roms(GString *out, const FwnegPlan *plan)
     w_size = max_width(sizes);
 
     for (guint i = 0; i < plan->roms->len; i++) {
-        const FwnegPlanRom *rom = g_ptr_array_index(plan->roms, i);
+        const FwnegDeviceRom *rom = g_ptr_array_index(plan->roms, i);
         g_autofree char *base = rom->file ? g_path_get_basename(rom->file) : NULL;
         const char *file = base ? base : "no ROM file";
         GString *line = g_string_new(NULL);
@@ -235,7 +235,7 @@ add_boot(GString *out, const FwnegPlan *plan)
         width = MAX(width, (guint)strlen(g_ptr_array_index(plan->bootorder, i)));
     for (guint i = 0; i < plan->bootorder->len; i++) {
         const char *line = g_ptr_array_index(plan->bootorder, i);
-        const FwnegPlanBootEntry *entry = plan->boot_entries && i < plan->boot_entries->len
+        const FwnegBootEntry *entry = plan->boot_entries && i < plan->boot_entries->len
                                               ? g_ptr_array_index(plan->boot_entries, i)
                                               : NULL;
 
@@ -287,7 +287,7 @@ add_fw_cfg(GString *out, const FwnegPlan *plan)
         return;
     }
     for (guint i = 0; i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+        const FwnegFwCfgFile *entry = g_ptr_array_index(plan->fw_cfg, i);
 
         g_ptr_array_add(names, g_strdup(entry->name ? entry->name : "?"));
         g_ptr_array_add(origins, g_strdup(entry->origin ? entry->origin : "?"));
@@ -295,7 +295,7 @@ add_fw_cfg(GString *out, const FwnegPlan *plan)
     w_name = max_width(names);
     w_origin = max_width(origins);
     for (guint i = 0; i < plan->fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(plan->fw_cfg, i);
+        const FwnegFwCfgFile *entry = g_ptr_array_index(plan->fw_cfg, i);
         g_autofree char *value = fw_cfg_value(entry->data);
 
         g_ptr_array_add(lines, g_strdup_printf("%-*s  %-*s  %s", w_name,

@@ -86,7 +86,7 @@ roms_to_json(GPtrArray *roms)
     json_object *array = json_object_new_array();
 
     for (guint i = 0; roms && i < roms->len; i++) {
-        const FwnegPlanRom *rom = g_ptr_array_index(roms, i);
+        const FwnegDeviceRom *rom = g_ptr_array_index(roms, i);
         json_object *o = json_object_new_object();
 
         json_object_object_add(o, "device", json_string_or_null(rom->device));
@@ -128,7 +128,7 @@ fw_cfg_to_json(GPtrArray *fw_cfg)
     json_object *array = json_object_new_array();
 
     for (guint i = 0; fw_cfg && i < fw_cfg->len; i++) {
-        const FwnegPlanFwCfg *entry = g_ptr_array_index(fw_cfg, i);
+        const FwnegFwCfgFile *entry = g_ptr_array_index(fw_cfg, i);
         g_autofree char *hex = bytes_to_hex(entry->data);
         json_object *o = json_object_new_object();
 
