@@ -11,6 +11,20 @@ G_BEGIN_DECLS
 #define FWNEG_DEFAULT_STATE_DIR   "/var/lib/fwneg"
 #define FWNEG_DEFAULT_CONFIG_FILE "/etc/fwneg/fwneg.conf"
 
+/* [hook] manage=: guests with a <fwneg:plan> record are always managed
+ * (unless none); `all` also plans guests without one and refuses what this
+ * host cannot satisfy; `none` turns the hook off without uninstalling it. */
+typedef enum {
+    FWNEG_HOOK_MANAGE_RECORDED = 0,
+    FWNEG_HOOK_MANAGE_ALL,
+    FWNEG_HOOK_MANAGE_NONE,
+} FwnegHookManage;
+
+#define FWNEG_HOOK_DEFAULT_TIMEOUT 20 /* s; libvirt gives other callers 30 s */
+#define FWNEG_HOOK_MAX_TIMEOUT     600
+
+const char *fwneg_hook_manage_to_string(FwnegHookManage manage);
+
 typedef struct {
     GPtrArray *firmware_dirs;             /* char*, lowest priority first; NULL = defaults */
     GPtrArray *rom_dirs;                  /* char*; NULL = defaults */
@@ -34,6 +48,10 @@ typedef struct {
     /* The config file's [ovmf] group, setting name -> value as written (OVMF runtime
      * knobs emitted as opt/org.tianocore/ fw_cfg files; checked by src/featneg/). */
     GHashTable *ovmf_settings;
+    /* The config file's [hook] group (the libvirt hook, fwneg-hook(8)). */
+    FwnegHookManage hook_manage; /* which guests the hook acts for */
+    guint hook_timeout;          /* seconds a hook call may take; 0 = FWNEG_HOOK_DEFAULT_TIMEOUT */
+    char *hook_log;              /* file the hook appends one line per call to; NULL = none */
 } FwnegOptions;
 
 FwnegOptions *fwneg_options_new(void);

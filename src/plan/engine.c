@@ -8,6 +8,7 @@
 #include "descriptor-store.h"
 #include "domain-validate.h"
 #include "fwneg-error.h"
+#include "record.h"
 #include "safe-xml.h"
 
 /* The facts of one emulator and the binary they were probed from. */
@@ -245,6 +246,13 @@ fwneg_engine_plan(FwnegEngine *engine, const FwnegDomain *domain, const FwnegEng
      * only costs hashing again. */
     fwneg_rom_hash_cache_save(engine->rom_hashes);
     return plan;
+}
+
+gboolean
+fwneg_engine_record(FwnegEngine *engine, FwnegPlan *plan, GError **error)
+{
+    return fwneg_plan_note_descriptors(plan, engine->descriptors, engine->options, error) &&
+           fwneg_record_commit(state_dir_of(engine->options), plan, error);
 }
 
 char *

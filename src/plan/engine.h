@@ -86,6 +86,12 @@ FwnegOptions fwneg_engine_call_options(const FwnegEngine *engine, const FwnegEng
 gboolean fwneg_engine_reload(FwnegEngine *engine, gboolean *descriptors_changed,
                              gboolean *data_changed, GError **error);
 
+/* Record @plan (what `fwneg record`, `fwneg apply` and the hook do): note the
+ * descriptors that decided its firmware (fwneg_plan_note_descriptors), then
+ * fwneg_record_commit: ROMs copied into the store, fw_cfg files and
+ * STATE_DIR/vms/<uuid>.json written. */
+gboolean fwneg_engine_record(FwnegEngine *engine, FwnegPlan *plan, GError **error);
+
 /* The architecture libvirt gives a domain without one: the host's (uname). */
 char *fwneg_engine_host_arch(void);
 

@@ -57,7 +57,23 @@ typedef struct {
     GPtrArray *fdt_nodes; /* char* */
 
     GPtrArray *warnings; /* char*: shown on stderr by the CLI */
+
+    /* The descriptors that decided the firmware, noted when the plan is recorded
+     * (fwneg_plan_note_descriptors): FwnegDescriptorNote*, NULL when not noted. */
+    GPtrArray *decided_by;
 } FwnegPlan;
+
+/* One descriptor file that took part in choosing the firmware: the chosen one
+ * and every one sorted before it (first match wins, so each of them could
+ * have won).  A later start or a migration target compares them with its own
+ * set to tell the operator which one changed. */
+typedef struct {
+    char *name;   /* basename: the merge and sort key */
+    char *path;   /* the effective file, as the host sees it */
+    char *sha256; /* of its bytes; NULL when the name is masked (0-byte file) */
+} FwnegDescriptorNote;
+
+void fwneg_descriptor_note_free(FwnegDescriptorNote *note);
 
 /* An empty plan: every array allocated (empty), every string NULL. */
 FwnegPlan *fwneg_plan_new(void);

@@ -134,11 +134,39 @@ rom_entry_new(const char *device, const char *model, const char *qemu_id, guint 
     return rom;
 }
 
-/* Fill file, file size, sha256, RAM block name and size for @file_name. */
+/* The RAM block size a <qemu:override> romsize property pins for @qemu_id:
+ * 0 when there is none, -1 (with @error) when QEMU would refuse the value. */
+static gint64
+override_romsize(const RomPlanContext *ctx, const FwnegDeviceRom *rom, const char *qemu_id,
+                 GError **error)
+{
+    const FwnegDeviceOverride *o = fwneg_domain_find_override(ctx->domain, qemu_id, "romsize");
+    guint64 value = 0;
+    if (o == NULL || g_strcmp0(o->type, "remove") == 0 || o->value == NULL)
+        return 0;
+    if (!g_ascii_string_to_unsigned(o->value, 10, 1, G_MAXUINT32, &value, NULL)) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s: <qemu:override> romsize '%s' for device %s is not a size in bytes",
+                    rom->device, o->value, qemu_id);
+        return -1;
+    }
+    /* QEMU's pci_add_option_rom: "ROM size %u is not a power of two". */
+    if ((value & (value - 1)) != 0) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s: <qemu:override> romsize %" G_GUINT64_FORMAT
+                    " for device %s: ROM size is not a power of two (QEMU refuses it)",
+                    rom->device, value, qemu_id);
+        return -1;
+    }
+    return (gint64)value;
+}
+
+/* Fill file, file size, sha256, RAM block name and size for @file_name;
+ * @romsize > 0 pins the RAM block size (QEMU's romsize property). */
 static gboolean
 fill_rom(RomPlanContext *ctx, FwnegDeviceRom *rom, const FwnegRomDevice *dev,
          const FwnegAddress *address, const char *file_name, const FwnegRomSet *set,
-         gboolean strict, GError **error)
+         gboolean strict, gint64 romsize, GError **error)
 {
     g_autofree char *path = find_rom_file(ctx, file_name);
     if (path == NULL) {
@@ -170,6 +198,18 @@ fill_rom(RomPlanContext *ctx, FwnegDeviceRom *rom, const FwnegRomDevice *dev,
         g_ptr_array_add(ctx->warnings, g_steal_pointer(&message));
     }
     gint64 bucket = fwneg_rom_bucket(image->file_size);
+    if (romsize > 0) {
+        if (image->file_size > romsize) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                        "%s (%s): romfile \"%s\" (%" G_GINT64_FORMAT
+                        " bytes) is too large for ROM size %" G_GINT64_FORMAT
+                        " (the <qemu:override> romsize; QEMU refuses to start)",
+                        rom->device, rom->model, path, image->file_size, romsize);
+            return FALSE;
+        }
+        bucket = romsize;
+        rom->size_pinned = TRUE;
+    }
     if (set != NULL && bucket > set->max_size) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
                     "%s (%s): ROM file %s is %" G_GINT64_FORMAT " bytes, a %" G_GINT64_FORMAT
@@ -244,16 +284,22 @@ plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GE
     if (iface->rom.enabled == FWNEG_TRISTATE_NO ||
         (iface->rom.file != NULL && iface->rom.file[0] == '\0'))
         return TRUE;
+    g_autofree char *qemu_id = fwneg_interface_qemu_id(ctx->domain, index);
+    gint64 romsize = override_romsize(ctx, rom, qemu_id, error);
+    if (romsize < 0)
+        return FALSE;
     if (iface->rom.file != NULL)
         return fill_rom(ctx, rom, dev, &iface->address, iface->rom.file, NULL, !ctx->qemu_policy,
-                        error);
+                        romsize, error);
     if (ctx->qemu_policy) {
         const char *file = fwneg_rom_qemu_default_file(dev, ctx->machine);
-        return file == NULL || fill_rom(ctx, rom, dev, &iface->address, file, NULL, FALSE, error);
+        return file == NULL ||
+               fill_rom(ctx, rom, dev, &iface->address, file, NULL, FALSE, romsize, error);
     }
     const FwnegRomSet *set = NULL;
     const char *file = default_policy_file(ctx, dev, &set);
-    return file == NULL || fill_rom(ctx, rom, dev, &iface->address, file, set, TRUE, error);
+    return file == NULL ||
+           fill_rom(ctx, rom, dev, &iface->address, file, set, TRUE, romsize, error);
 }
 
 /* VGA BIOS: libvirt 9.0 has no <rom> for video, so both policies predict
@@ -271,7 +317,8 @@ plan_video(RomPlanContext *ctx, const FwnegVideo *video, guint index, GError **e
     g_ptr_array_add(ctx->roms, rom);
     gboolean saved_policy = ctx->qemu_policy;
     ctx->qemu_policy = TRUE; /* QEMU's lookup for QEMU's file */
-    gboolean ok = fill_rom(ctx, rom, dev, &video->address, dev->default_rom, NULL, FALSE, error);
+    gboolean ok =
+        fill_rom(ctx, rom, dev, &video->address, dev->default_rom, NULL, FALSE, 0, error);
     ctx->qemu_policy = saved_policy;
     return ok;
 }
