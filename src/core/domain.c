@@ -339,8 +339,8 @@ const FwnegDeviceOverride *
 fwneg_domain_find_override(const FwnegDomain *domain, const char *qemu_id, const char *name)
 {
     const FwnegDeviceOverride *found = NULL;
-    for (guint i = 0; qemu_id != NULL && domain->device_overrides != NULL &&
-                      i < domain->device_overrides->len;
+    for (guint i = 0;
+         qemu_id != NULL && domain->device_overrides != NULL && i < domain->device_overrides->len;
          i++) {
         const FwnegDeviceOverride *o = g_ptr_array_index(domain->device_overrides, i);
         /* libvirt applies them in order, so the last one for a property wins. */

@@ -324,6 +324,7 @@ static const char *const known_keys[] = {
     "legacy-nvram",
     "rom-sets-dir",
     "uefi-virtio-net-without-rom",
+    "data-dir",
     NULL,
 };
 
@@ -494,7 +495,8 @@ fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must
         !apply_string(keyfile, path, "state-dir", TRUE, &options->state_dir, error) ||
         !apply_string(keyfile, path, "qemu", TRUE, &options->qemu, error) ||
         !apply_legacy_nvram(keyfile, path, &options->legacy_nvram, error) ||
-        !apply_string(keyfile, path, "rom-sets-dir", TRUE, &options->rom_sets_dir, error))
+        !apply_string(keyfile, path, "rom-sets-dir", TRUE, &options->rom_sets_dir, error) ||
+        !apply_string(keyfile, path, "data-dir", TRUE, &options->data_dir, error))
         return FALSE;
     /* Operators whose UEFI firmware drives virtio-net itself can drop the ROM (ROM policy). */
     if (g_key_file_has_key(keyfile, CONFIG_GROUP, "uefi-virtio-net-without-rom", NULL)) {

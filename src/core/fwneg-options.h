@@ -6,10 +6,12 @@
 
 #include <glib.h>
 
+#include "fwneg-config.h"
+
 G_BEGIN_DECLS
 
 #define FWNEG_DEFAULT_STATE_DIR   "/var/lib/fwneg"
-#define FWNEG_DEFAULT_CONFIG_FILE "/etc/fwneg/fwneg.conf"
+#define FWNEG_DEFAULT_CONFIG_FILE FWNEG_SYSTEM_CONFIG_FILE
 
 /* [hook] manage=: guests with a <fwneg:plan> record are always managed
  * (unless none); `all` also plans guests without one and refuses what this

@@ -139,6 +139,12 @@ fwneg_engine_get_data(const FwnegEngine *engine)
     return engine->data;
 }
 
+FwnegRomHashCache *
+fwneg_engine_get_rom_hash_cache(const FwnegEngine *engine)
+{
+    return engine->rom_hashes;
+}
+
 GPtrArray *
 fwneg_engine_get_warnings(const FwnegEngine *engine)
 {

@@ -40,6 +40,8 @@ GPtrArray *fwneg_engine_get_descriptors(const FwnegEngine *engine);
 guint64 fwneg_engine_get_descriptor_generation(const FwnegEngine *engine);
 /* fwneg's data (firmware.d), borrowed; replaced by a reload. */
 const FwnegPlanData *fwneg_engine_get_data(const FwnegEngine *engine);
+/* The engine's ROM sha256 cache (borrowed; saved by fwneg_engine_plan). */
+FwnegRomHashCache *fwneg_engine_get_rom_hash_cache(const FwnegEngine *engine);
 /* Problems of the host's setup found while loading (world-writable descriptor
  * directories, …): char*, borrowed; shown once by front ends. */
 GPtrArray *fwneg_engine_get_warnings(const FwnegEngine *engine);

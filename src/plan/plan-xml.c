@@ -713,3 +713,12 @@ fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const
     plan_xml_record_plan(root, plan);
     return plan_xml_serialize_like_input(doc, xml, xml_len);
 }
+
+char *
+fwneg_domain_xml_reformat(const FwnegDomain *domain, const char *xml, gsize xml_len,
+                          GError **error)
+{
+    g_autoptr(xmlDoc) doc = plan_xml_parse_domain(domain, xml, xml_len, error);
+
+    return doc ? plan_xml_serialize_like_input(doc, xml, xml_len) : NULL;
+}

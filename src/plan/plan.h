@@ -107,5 +107,9 @@ char *fwneg_plan_to_qemu_args(const FwnegPlan *plan);
  * <smm>) and recorded in <metadata>.  @xml is the original document text. */
 char *fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const char *xml,
                                gsize xml_len, GError **error);
+/* @xml as fwneg_plan_to_domain_xml() would write it with nothing applied (the
+ * same serializer), so a diff of the two shows only what the plan changes. */
+char *fwneg_domain_xml_reformat(const FwnegDomain *domain, const char *xml, gsize xml_len,
+                                GError **error);
 
 G_END_DECLS
