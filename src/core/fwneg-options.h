@@ -40,6 +40,10 @@ typedef struct {
     gboolean no_cache;                    /* do not read or write the probe cache */
     char *rom_sets_dir;                   /* ROM sets (rom-*.json); NULL = DATA_DIR/firmware.d */
     gboolean uefi_virtio_net_without_rom; /* default policy: virtio-net on UEFI gets no ROM */
+    /* Planning a migration target (or a restore): the record's RAM block sizes
+     * are the rule there (migrate-check), so a ROM above its ROM set's maximum
+     * is planned and reported instead of refused. */
+    gboolean migration_target;
     /* libvirt's qemu.conf `nvram` list: "LOADER:VARS" pairs consulted when a
      * <loader> has no descriptor and no NVRAM template; NULL = libvirt 9.0's
      * built-in list (fwneg_options_legacy_nvram). */

@@ -249,6 +249,9 @@ run_worker(const char *worker, char **argv, const Buffer *xml, unsigned timeout,
     }
     pid_t pid = fork();
     if (pid == 0) {
+        /* Its own process group: a timeout kills what it started too (an
+         * emulator being probed), not only the worker. */
+        setpgid(0, 0);
         dup2(in, STDIN_FILENO);
         dup2(out[1], STDOUT_FILENO);
         dup2(err[1], STDERR_FILENO);
@@ -266,6 +269,7 @@ run_worker(const char *worker, char **argv, const Buffer *xml, unsigned timeout,
         buffer_append(&run->err, "fwneg: cannot fork the hook worker", 34);
         return;
     }
+    setpgid(pid, pid); /* also here: whichever runs first */
     run->started = true;
     double deadline = now_ms() + timeout * 1000.0;
     struct pollfd pfd[2] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
@@ -296,7 +300,8 @@ run_worker(const char *worker, char **argv, const Buffer *xml, unsigned timeout,
         if (pfd[i].fd >= 0)
             close(pfd[i].fd);
     if (run->timed_out) {
-        /* A process in uncertain sleep dies when its I/O returns; we do not wait. */
+        /* A process in uninterruptible sleep dies when its I/O returns; we do not wait. */
+        kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
         waitpid(pid, &run->status, WNOHANG);
         return;
@@ -304,6 +309,7 @@ run_worker(const char *worker, char **argv, const Buffer *xml, unsigned timeout,
     /* Both pipes closed: the worker is exiting; reap it within what is left. */
     while (waitpid(pid, &run->status, WNOHANG) == 0) {
         if (now_ms() > deadline) {
+            kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             run->timed_out = true;
             return;

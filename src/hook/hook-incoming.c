@@ -65,11 +65,13 @@ fwneg_hook_incoming(FwnegHook *hook)
 
     /* Plan the guest as this host would give it its devices. */
     fwneg_migrate_drop_foreign_roms(hook->domain, options);
-    g_autoptr(FwnegPlan) local = fwneg_engine_plan(engine, hook->domain, NULL, NULL, &error);
+    const FwnegEngineCall target = {.migration_target = TRUE};
+    g_autoptr(FwnegPlan) local = fwneg_engine_plan(engine, hook->domain, &target, NULL, &error);
     if (local == NULL) {
         g_autofree char *message = g_strdup_printf("this host cannot plan it: %s", error->message);
         return fwneg_hook_refuse_message(hook, message);
     }
+    fwneg_plan_adopt_recorded_fw_cfg(local, hook->recorded, fwneg_hook_state_dir(hook));
     g_autoptr(GPtrArray) findings =
         g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_migrate_finding_free);
     g_autoptr(GPtrArray) qemu_args = g_ptr_array_new_with_free_func(g_free);

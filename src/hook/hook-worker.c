@@ -64,6 +64,11 @@ read_record(FwnegHook *hook)
     hook->has_record = TRUE;
     hook->recorded =
         fwneg_plan_from_metadata(hook->domain->fwneg_metadata, source, &hook->record_error);
+    /* The metadata form does not repeat what the domain says about itself. */
+    if (hook->recorded != NULL && hook->recorded->uuid == NULL)
+        hook->recorded->uuid = g_strdup(hook->domain->uuid);
+    if (hook->recorded != NULL && hook->recorded->name == NULL)
+        hook->recorded->name = g_strdup(hook->domain->name);
 }
 
 int
@@ -78,19 +83,25 @@ main(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     gboolean fails = !never_fails(hook.op);
 
-    hook.options = load_options(&error);
-    if (hook.options == NULL) {
-        fprintf(stderr, "fwneg: %s %s: %s\n", hook.op, hook.name, error->message);
-        return fails ? 1 : 0;
-    }
-    if (hook.options->hook_manage == FWNEG_HOOK_MANAGE_NONE)
-        return 0;
-    hook.state_dir =
-        g_strdup(hook.options->state_dir ? hook.options->state_dir : FWNEG_DEFAULT_STATE_DIR);
     if (!fwneg_read_bounded("-", FWNEG_DOMAIN_XML_MAX_BYTES, &hook.xml, &hook.xml_len, &error)) {
         fprintf(stderr, "fwneg: %s %s: %s\n", hook.op, hook.name, error->message);
         return fails ? 1 : 0;
     }
+    gboolean recorded_text =
+        g_strstr_len(hook.xml, hook.xml_len, "https://fwneg.org/xmlns/fwneg/") != NULL;
+    hook.options = load_options(&error);
+    if (hook.options == NULL) {
+        /* A broken config refuses the guests fwneg recorded (their check cannot
+         * run), not every guest on the host. */
+        if (fails && recorded_text)
+            return fwneg_hook_refuse_message(&hook, error->message);
+        fwneg_hook_note(&hook, "%s", error->message);
+        return 0;
+    }
+    if (hook.options->hook_manage == FWNEG_HOOK_MANAGE_NONE)
+        return 0;
+    hook.state_dir = g_strdup(hook.options->state_dir ? hook.options->state_dir
+                                                      : FWNEG_DEFAULT_STATE_DIR);
     g_autofree char *source = g_strdup_printf("the domain XML of %s (%s)", hook.name, hook.op);
     hook.domain = fwneg_domain_parse_memory(hook.xml, hook.xml_len, source, &hook.domain_error);
     if (hook.domain != NULL && hook.domain->arch == NULL)

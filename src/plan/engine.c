@@ -161,6 +161,8 @@ fwneg_engine_call_options(const FwnegEngine *engine, const FwnegEngineCall *call
         options.canonical_machine = (char *)call->canonical_machine;
     if (call != NULL && call->qemu != NULL)
         options.qemu = (char *)call->qemu;
+    if (call != NULL && call->migration_target)
+        options.migration_target = TRUE;
     return options;
 }
 

@@ -52,6 +52,7 @@ typedef struct {
     const char *rom_policy;        /* "default" | "qemu" */
     const char *canonical_machine; /* skip probing: use this canonical machine */
     const char *qemu;              /* emulator to probe */
+    gboolean migration_target;     /* see FwnegOptions.migration_target */
 } FwnegEngineCall;
 
 /* The host facts for @domain: --canonical-machine, else the emulator (--qemu,

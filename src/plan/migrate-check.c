@@ -1,5 +1,8 @@
 /* migrate-check.c: what the aspect checkers of `fwneg migrate-check` share. */
 #include "migrate-check.h"
+#include "fwcfg-plan.h"
+
+#include <string.h>
 
 void
 fwneg_migrate_finding_free(FwnegMigrateFinding *finding)
@@ -52,4 +55,42 @@ fwneg_migrate_drop_foreign_roms(FwnegDomain *domain, const FwnegOptions *options
         dropped++;
     }
     return dropped;
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(FwnegFwCfgFile *const *)a)->name, (*(FwnegFwCfgFile *const *)b)->name);
+}
+
+void
+fwneg_plan_adopt_recorded_fw_cfg(FwnegPlan *local, const FwnegPlan *recorded,
+                                 const char *state_dir)
+{
+    guint dropped = 0, added = 0;
+    for (guint i = local->fw_cfg->len; i-- > 0;) {
+        const FwnegFwCfgFile *f = g_ptr_array_index(local->fw_cfg, i);
+        if (g_strcmp0(f->origin, "fwneg") == 0) {
+            g_ptr_array_remove_index(local->fw_cfg, i);
+            dropped++;
+        }
+    }
+    const char *id = local->uuid ? local->uuid : local->name ? local->name : "guest";
+    for (guint i = 0; recorded->fw_cfg != NULL && i < recorded->fw_cfg->len; i++) {
+        const FwnegFwCfgFile *r = g_ptr_array_index(recorded->fw_cfg, i);
+        if (g_strcmp0(r->origin, "fwneg") != 0 || r->name == NULL || r->data == NULL)
+            continue;
+        FwnegFwCfgFile *copy = g_new0(FwnegFwCfgFile, 1);
+        copy->name = g_strdup(r->name);
+        copy->origin = g_strdup("fwneg");
+        copy->data = g_bytes_ref(r->data);
+        copy->file = g_build_filename(state_dir, FWNEG_FWCFG_STATE_SUBDIR, id, r->name, NULL);
+        g_ptr_array_add(local->fw_cfg, copy);
+        added++;
+    }
+    g_ptr_array_sort(local->fw_cfg, compare_names);
+    if (local->fw_cfg_slots != 0)
+        local->fw_cfg_slots_used = local->fw_cfg_slots_used - dropped + added;
+    if (added > 0 && local->fw_cfg_state_dir == NULL)
+        local->fw_cfg_state_dir = g_strdup(state_dir);
 }

@@ -210,7 +210,7 @@ fill_rom(RomPlanContext *ctx, FwnegDeviceRom *rom, const FwnegRomDevice *dev,
         bucket = romsize;
         rom->size_pinned = TRUE;
     }
-    if (set != NULL && bucket > set->max_size) {
+    if (set != NULL && bucket > set->max_size && !ctx->options->migration_target) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
                     "%s (%s): ROM file %s is %" G_GINT64_FORMAT " bytes, a %" G_GINT64_FORMAT
                     "-byte ROM BAR, larger than the %" G_GINT64_FORMAT
