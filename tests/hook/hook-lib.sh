@@ -27,6 +27,12 @@ check() {
     shift
     if "$@"; then ok "$desc"; else notok "$desc"; fi
 }
+# check with a shell expression evaluated here (functions and variables visible).
+check_eval() {
+    local desc=$1
+    shift
+    if eval "$*"; then ok "$desc"; else notok "$desc"; fi
+}
 # jq -e without printing the value (a stray "true" is not TAP).
 jq_true() { jq -e "$@" >/dev/null; }
 tap_done() {
