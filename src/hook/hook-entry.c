@@ -384,12 +384,16 @@ main(int argc, char **argv)
         return 0;
     }
     if (!whole || xml.truncated) {
-        /* libvirt never sends more than 10 MiB; this is not libvirt. */
+        /* libvirt never sends more than 10 MiB; this is not libvirt.  As for any
+         * XML fwneg cannot read: refused for a guest it recorded, else not its call. */
         const char *message = xml.truncated ? "the domain XML on stdin is larger than 10 MiB"
                                             : "the domain XML on stdin did not end in time";
-        fprintf(stderr, "fwneg: %s %s: %s\n", argv[2], argv[1], message);
+        bool recorded = memmem(xml.data, xml.len, FWNEG_NAMESPACE, strlen(FWNEG_NAMESPACE)) != NULL;
+        bool refuse = recorded && !never_fails(op);
+        fprintf(stderr, "fwneg: %s %s: %s\n", refuse ? "refusing" : "not checking", argv[1],
+                message);
         log_call(&config, argv, message, now_ms() - start);
-        return never_fails(op) ? 0 : 1;
+        return refuse ? 1 : 0;
     }
 
     char worker[PATH_MAX];

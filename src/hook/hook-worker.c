@@ -87,8 +87,9 @@ main(int argc, char **argv)
         fprintf(stderr, "fwneg: %s %s: %s\n", hook.op, hook.name, error->message);
         return fails ? 1 : 0;
     }
-    gboolean recorded_text =
-        g_strstr_len(hook.xml, hook.xml_len, "https://fwneg.org/xmlns/fwneg/") != NULL;
+    /* memmem, not strstr: the text may hold a NUL byte before the namespace. */
+    static const char ns[] = "https://fwneg.org/xmlns/fwneg/";
+    gboolean recorded_text = memmem(hook.xml, hook.xml_len, ns, sizeof(ns) - 1) != NULL;
     hook.options = load_options(&error);
     if (hook.options == NULL) {
         /* A broken config refuses the guests fwneg recorded (their check cannot
@@ -100,8 +101,8 @@ main(int argc, char **argv)
     }
     if (hook.options->hook_manage == FWNEG_HOOK_MANAGE_NONE)
         return 0;
-    hook.state_dir = g_strdup(hook.options->state_dir ? hook.options->state_dir
-                                                      : FWNEG_DEFAULT_STATE_DIR);
+    hook.state_dir =
+        g_strdup(hook.options->state_dir ? hook.options->state_dir : FWNEG_DEFAULT_STATE_DIR);
     g_autofree char *source = g_strdup_printf("the domain XML of %s (%s)", hook.name, hook.op);
     hook.domain = fwneg_domain_parse_memory(hook.xml, hook.xml_len, source, &hook.domain_error);
     if (hook.domain != NULL && hook.domain->arch == NULL)

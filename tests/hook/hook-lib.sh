@@ -21,6 +21,10 @@ notok() {
     tap_failed=$((tap_failed + 1))
     echo "not ok $tap_n - $*"
 }
+tap_skip() {
+    tap_n=$((tap_n + 1))
+    echo "ok $tap_n # SKIP $*"
+}
 diag() { printf '# %s\n' "$@"; }
 check() {
     local desc=$1
