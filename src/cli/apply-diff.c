@@ -57,7 +57,8 @@ edit_script(GPtrArray *a, GPtrArray *b)
         if (i < n && j < m && strcmp(g_ptr_array_index(a, i), g_ptr_array_index(b, j)) == 0) {
             g_array_append_val(edits, ((Edit){KEEP, g_ptr_array_index(a, i), i + 1, j + 1}));
             i++, j++;
-        } else if (j < m && (i == n || L(i, j + 1) >= L(i + 1, j))) {
+        } else if (j < m && (i == n || L(i, j + 1) > L(i + 1, j))) {
+            /* (on a tie the deletion comes first, as diff -u prints - before +) */
             g_array_append_val(edits, ((Edit){ADD, g_ptr_array_index(b, j), i + 1, j + 1}));
             j++;
         } else {

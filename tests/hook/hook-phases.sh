@@ -145,6 +145,14 @@ check "migrate: the rewritten XML plans to the recorded RAM block (0000:00:02.0/
     migrated-plan.json
 check "migrate: the record travels updated (this host's ROM, pinned, same size)" \
     bash -c "grep -q 'size-pinned=\"yes\"' migrated.xml && grep -q 'size=\"262144\"' migrated.xml"
+sed 's|value="262144"|value="200000"|' migrated.xml >bad-romsize.xml
+"$FWNEG_BIN" plan --config "$FWNEG_CONFIG" bad-romsize.xml >/dev/null 2>plan.err
+check "fwneg plan predicts QEMU's refusal of a romsize that is not a power of two" \
+    grep -q "ROM size is not a power of two" plan.err
+sed 's|value="262144"|value="65536"|' migrated.xml >small-romsize.xml
+"$FWNEG_BIN" plan --config "$FWNEG_CONFIG" small-romsize.xml >/dev/null 2>plan.err
+check "fwneg plan predicts QEMU's refusal of a romsize below the file's size" \
+    grep -q "is too large for ROM size 65536" plan.err
 hk_call hk-g1 restore begin - <applied.xml
 check "restore: the same rewrite" bash -c "[ $HK_RC = 0 ] && cmp -s '$HK_DIR/out' migrated.xml"
 
