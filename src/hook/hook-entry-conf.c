@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fwneg-config.h"
@@ -114,12 +115,18 @@ hook_entry_read_config(HookEntryConfig *config)
             config->uncertain = true;
         return;
     }
-    char *data = malloc(CONFIG_MAX_BYTES + 1);
+    /* Sized by the file (a config is a few hundred bytes), bounded like GKeyFile's reader. */
+    struct stat st;
+    size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < CONFIG_MAX_BYTES
+                     ? (size_t)st.st_size + 1
+                     : CONFIG_MAX_BYTES + 1;
+    char *data = malloc(cap);
     size_t len = 0;
     ssize_t n = 0;
-    while (data != NULL && len <= CONFIG_MAX_BYTES &&
-           (n = read(fd, data + len, CONFIG_MAX_BYTES + 1 - len)) > 0)
+    while (data != NULL && len < cap && (n = read(fd, data + len, cap - len)) > 0)
         len += (size_t)n;
+    if (len == cap && cap <= CONFIG_MAX_BYTES)
+        len = CONFIG_MAX_BYTES + 1; /* it grew while we read: not a file to trust */
     close(fd);
     if (data == NULL || n < 0 || len > CONFIG_MAX_BYTES || memchr(data, '\0', len) != NULL)
         config->uncertain = true;

@@ -25,9 +25,9 @@ struct _FwnegEngine {
     GPtrArray *descriptors; /* FwnegDescriptorEntry* */
     guint64 descriptor_generation;
     FwnegPlanData *data;
-    GPtrArray *warnings;       /* char* */
-    GHashTable *emulators;     /* path -> ProbedEmulator* */
-    GHashTable *canonical;     /* canonical machine name -> FwnegHostFacts* */
+    GPtrArray *warnings;   /* char* */
+    GHashTable *emulators; /* path -> ProbedEmulator* */
+    GHashTable *canonical; /* canonical machine name -> FwnegHostFacts* */
     FwnegRomHashCache *rom_hashes;
 };
 
@@ -82,8 +82,8 @@ fwneg_engine_new(FwnegOptions *options, GError **error)
     g_autoptr(FwnegEngine) engine = g_new0(FwnegEngine, 1);
     engine->options = options;
     engine->warnings = g_ptr_array_new_with_free_func(g_free);
-    engine->emulators =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)probed_emulator_free);
+    engine->emulators = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)probed_emulator_free);
     engine->canonical = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify)fwneg_host_facts_free);
 
@@ -93,7 +93,8 @@ fwneg_engine_new(FwnegOptions *options, GError **error)
     if (engine->descriptors == NULL)
         return NULL;
     engine->descriptor_generation = 1;
-    engine->data = fwneg_plan_data_load(options);
+    /* firmware.d is read on the first plan (ensure_data): the hook's phases that
+     * only verify a record never need it. */
 
     g_autofree char *rom_hash_file = fwneg_rom_hash_cache_file(options);
     engine->rom_hashes = fwneg_rom_hash_cache_new(rom_hash_file);
@@ -133,10 +134,18 @@ fwneg_engine_get_descriptor_generation(const FwnegEngine *engine)
     return engine->descriptor_generation;
 }
 
-const FwnegPlanData *
-fwneg_engine_get_data(const FwnegEngine *engine)
+static const FwnegPlanData *
+ensure_data(FwnegEngine *engine)
 {
+    if (engine->data == NULL)
+        engine->data = fwneg_plan_data_load(engine->options);
     return engine->data;
+}
+
+const FwnegPlanData *
+fwneg_engine_get_data(FwnegEngine *engine)
+{
+    return ensure_data(engine);
 }
 
 FwnegRomHashCache *
@@ -202,8 +211,8 @@ probe_emulator(FwnegEngine *engine, const char *emulator, GError **error)
 }
 
 const FwnegHostFacts *
-fwneg_engine_host_facts(FwnegEngine *engine, const FwnegDomain *domain,
-                        const FwnegEngineCall *call, GError **error)
+fwneg_engine_host_facts(FwnegEngine *engine, const FwnegDomain *domain, const FwnegEngineCall *call,
+                        GError **error)
 {
     FwnegOptions options = fwneg_engine_call_options(engine, call);
     if (options.canonical_machine != NULL) {
@@ -246,7 +255,7 @@ fwneg_engine_plan(FwnegEngine *engine, const FwnegDomain *domain, const FwnegEng
         .options = &options,
         .facts = facts,
         .descriptors = engine->descriptors,
-        .data = engine->data,
+        .data = ensure_data(engine),
         .rom_hash_cache = engine->rom_hashes,
     };
     FwnegPlan *plan = fwneg_plan_build(domain, &inputs, choice_out, error);
@@ -309,8 +318,11 @@ fwneg_engine_reload(FwnegEngine *engine, gboolean *descriptors_changed, gboolean
     if (descriptors_changed != NULL)
         *descriptors_changed = changed;
 
-    g_autofree char *fingerprint = fwneg_plan_data_fingerprint(engine->options);
-    gboolean data_differs = g_strcmp0(fingerprint, engine->data->fingerprint) != 0;
+    g_autofree char *fingerprint =
+        engine->data != NULL ? fwneg_plan_data_fingerprint(engine->options) : NULL;
+    /* Never loaded: the first plan reads what is there then. */
+    gboolean data_differs =
+        engine->data != NULL && g_strcmp0(fingerprint, engine->data->fingerprint) != 0;
     if (data_differs) {
         fwneg_plan_data_free(engine->data);
         engine->data = fwneg_plan_data_load(engine->options);

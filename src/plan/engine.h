@@ -38,8 +38,9 @@ const FwnegOptions *fwneg_engine_get_options(const FwnegEngine *engine);
 GPtrArray *fwneg_engine_get_descriptors(const FwnegEngine *engine);
 /* 1 after creation, +1 for every reload that found the descriptor set changed. */
 guint64 fwneg_engine_get_descriptor_generation(const FwnegEngine *engine);
-/* fwneg's data (firmware.d), borrowed; replaced by a reload. */
-const FwnegPlanData *fwneg_engine_get_data(const FwnegEngine *engine);
+/* fwneg's data (firmware.d), read on first use (the first plan), borrowed;
+ * replaced by a reload. */
+const FwnegPlanData *fwneg_engine_get_data(FwnegEngine *engine);
 /* The engine's ROM sha256 cache (borrowed; saved by fwneg_engine_plan). */
 FwnegRomHashCache *fwneg_engine_get_rom_hash_cache(const FwnegEngine *engine);
 /* Problems of the host's setup found while loading (world-writable descriptor
