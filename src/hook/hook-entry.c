@@ -380,6 +380,7 @@ main(int argc, char **argv)
     const char *why = NULL;
     bool work = has_work(op, &config, &xml, &why);
     if (!work) {
+        free(xml.data);
         log_call(&config, argv, why, now_ms() - start);
         return 0;
     }
@@ -392,6 +393,7 @@ main(int argc, char **argv)
         bool refuse = recorded && !never_fails(op);
         fprintf(stderr, "fwneg: %s %s: %s\n", refuse ? "refusing" : "not checking", argv[1],
                 message);
+        free(xml.data);
         log_call(&config, argv, message, now_ms() - start);
         return refuse ? 1 : 0;
     }
@@ -403,6 +405,7 @@ main(int argc, char **argv)
                 "fwneg: %s %s: the hook worker %s is not installed (next to this "
                 "program or in " FWNEG_LIBEXECDIR "); reinstall fwneg\n",
                 argv[2], argv[1], WORKER_NAME);
+        free(xml.data);
         log_call(&config, argv, "worker missing", now_ms() - start);
         return never_fails(op) ? 0 : 1;
     }
@@ -449,6 +452,8 @@ main(int argc, char **argv)
     char line[1200];
     snprintf(line, sizeof(line), "%s%s", ok ? "" : "FAILED: ", verdict);
     log_call(&config, argv, line, now_ms() - start);
+    free(run.out.data);
+    free(run.err.data);
     if (ok || never_fails(op))
         return 0;
     return code > 0 ? code : 1;

@@ -187,11 +187,12 @@ check "hostile battery under manage=all: not fwneg's to refuse (only unsatisfiab
 hk_config
 
 # ---- 20 guests started at once ---------------------------------------------------------------
+# One guest recorded, 19 more made from it with their own name, UUID and MAC (the
+# UUID also names each guest's fw_cfg file, which prepare writes from the record).
 names=()
 for i in $(seq -w 1 20); do
-    hk_guest hk-c$i 6b3c1e2a-0000-4000-8000-0000000c00$i e1000 |
-        sed "s/52:54:00:fe:00:01/52:54:00:fe:01:$i/" >c$i.xml
-    hk_record c$i.xml applied-c$i.xml
+    sed -e "s/hk-bad/hk-c$i/g" -e "s/$uuid/6b3c1e2a-0000-4000-8000-0000000c00$i/g" \
+        -e "s/52:54:00:fe:00:01/52:54:00:fe:01:$i/g" applied.xml >applied-c$i.xml
     names+=("$i")
 done
 rm -f "$HK_STATE/roms/$sha" "$HK_STATE"/vms/6b3c1e2a-0000-4000-8000-0000000c00*.json
@@ -230,14 +231,19 @@ check_eval "20 at once: 60 whole log lines, no stray temp file in the state dir"
 # ---- SIGKILL while started writes ----------------------------------------------------------
 run_file=$HK_STATE/run/$uuid.json
 vms_file=$HK_STATE/vms/$uuid.json
+rm -f "$run_file" "$vms_file"
+t0=$(date +%s%N)
 "$FWNEG_HOOK_WORKER" hk-bad started begin - <applied.xml 2>/dev/null
+took=$((($(date +%s%N) - t0) / 1000000 + 1))
 cp "$run_file" run.expected && cp "$vms_file" vms.expected
 torn=0 absent=0 whole=0
+# Kill at random moments over the whole run (it took $took ms here), so some kills land
+# before, some during and some after the writes, whatever the build's speed.
 for i in $(seq 1 40); do
     rm -f "$run_file" "$vms_file"
     "$FWNEG_HOOK_WORKER" hk-bad started begin - <applied.xml 2>/dev/null &
     pid=$!
-    sleep "0.0$((RANDOM % 70 + 10))"
+    sleep "$(awk -v ms=$((RANDOM % (took + took / 4 + 1))) 'BEGIN { printf "%.3f", ms / 1000 }')"
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     for f in run vms; do
@@ -251,7 +257,7 @@ for i in $(seq 1 40); do
         fi
     done
 done
-diag "SIGKILL during started, 40 runs: $whole records whole, $absent absent, $torn torn"
+diag "SIGKILL during started (a run takes ~$took ms), 40 runs: $whole records whole, $absent absent, $torn torn"
 check "SIGKILL during started: every record whole or absent (never torn)" test $torn = 0
 check "... and no temp file left behind" \
     test -z "$(find "$HK_STATE" -name ".*" -o -name "*.tmp" -o -name "*~")"
