@@ -102,6 +102,19 @@ check "prepare: a descriptor added in front of the chosen one is named" \
     hk_refused_with "10-added-in-front.json was added"
 rm fw/10-added-in-front.json
 
+# A migration target where the recorded NVRAM template path does not exist (another
+# layout), but this host's descriptor pairs the same firmware with its own template.
+template=$(jq -r '.firmware["nvram-template"]' "$HK_STATE/vms/$efi_uuid.json")
+sed "s|$template|/nonexistent/OVMF_VARS.fd|g" applied2.xml >other-template.xml
+hk_call hk-g2 migrate begin - <other-template.xml
+check_eval "migrate: a missing NVRAM template is replaced by this host's descriptor's ($template)" \
+    '[ $HK_RC = 0 ] && grep -q "<nvram template=\"$template\">" "$HK_DIR/out"'
+rm -f fw/*.json
+hk_call hk-g2 migrate begin - <other-template.xml
+check "migrate: no descriptor pairs a template with the recorded firmware: refused" \
+    hk_refused_with "NVRAM template /nonexistent/OVMF_VARS.fd" "install the package"
+cp /usr/share/qemu/firmware/*.json fw/
+
 # ---- start: the XML libvirt resolved against the record ----------------------------
 hk_call hk-g2 start begin - <applied2.xml
 check "start: resolved XML equal to the record is let through" hk_quiet_success
