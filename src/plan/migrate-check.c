@@ -63,11 +63,25 @@ compare_names(gconstpointer a, gconstpointer b)
     return strcmp((*(FwnegFwCfgFile *const *)a)->name, (*(FwnegFwCfgFile *const *)b)->name);
 }
 
+/* Can this host's plan know the bytes of fwneg's files?  Not when the record's
+ * firmware came from a descriptor and this plan's from the domain's own
+ * <loader> (the descriptor's features, which the bytes follow from, are no
+ * longer named). */
+static gboolean
+firmware_features_unknown(const FwnegPlan *local, const FwnegPlan *recorded)
+{
+    return recorded->firmware != NULL && recorded->firmware->descriptor != NULL &&
+           recorded->firmware->source == FWNEG_FIRMWARE_FROM_DESCRIPTOR &&
+           (local->firmware == NULL || local->firmware->source != FWNEG_FIRMWARE_FROM_DESCRIPTOR);
+}
+
 void
 fwneg_plan_adopt_recorded_fw_cfg(FwnegPlan *local, const FwnegPlan *recorded,
                                  const char *state_dir)
 {
     guint dropped = 0, added = 0;
+    if (!firmware_features_unknown(local, recorded))
+        return; /* planned the same way: the checker compares the bytes */
     for (guint i = local->fw_cfg->len; i-- > 0;) {
         const FwnegFwCfgFile *f = g_ptr_array_index(local->fw_cfg, i);
         if (g_strcmp0(f->origin, "fwneg") == 0) {

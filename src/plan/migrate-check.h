@@ -60,13 +60,15 @@ void fwneg_migrate_check_firmware(FwnegMigrateCheck *check); /* migrate-check-fi
  * the way to the recorded size.  Returns how many were dropped. */
 guint fwneg_migrate_drop_foreign_roms(FwnegDomain *domain, const FwnegOptions *options);
 
-/* fwneg's own fw_cfg files (origin "fwneg") are reproduced from the record,
- * not planned again: their bytes follow from the firmware the guest was
- * planned with, which a pinned <loader> no longer names (libvirt 9.0 consults
- * no descriptor for it, so neither does the planner), and the guest must keep
- * what its firmware negotiated with.  Replaces @local's fwneg files by the
- * recorded ones at this host's paths (STATE_DIR/fwcfg/<uuid>/<name>, in QEMU's
- * name order) and recounts the file slots; QEMU's own files stay as planned. */
+/* fwneg's own fw_cfg files (origin "fwneg") follow from the firmware the guest
+ * was planned with.  When the record's firmware came from a descriptor and
+ * @local's from the domain's own <loader> — what `fwneg apply` defines: libvirt
+ * 9.0 consults no descriptor for a pinned loader, so neither does the planner —
+ * this host's plan cannot know their bytes, and they are reproduced from the
+ * record: @local's fwneg files are replaced by the recorded ones at this host's
+ * paths (STATE_DIR/fwcfg/<uuid>/<name>, in QEMU's name order) and the file slots
+ * recounted.  Otherwise both plans derive them the same way and the fw_cfg
+ * checker compares the bytes (a difference means another config or data). */
 void fwneg_plan_adopt_recorded_fw_cfg(FwnegPlan *local, const FwnegPlan *recorded,
                                       const char *state_dir);
 
