@@ -101,11 +101,13 @@ fwneg_cmd_migrate_check(int argc, char **argv)
      * not here is the source's path. */
     fwneg_migrate_drop_foreign_roms(guest->domain, guest->options);
     const FwnegEngineCall target = {.migration_target = TRUE};
-    g_autoptr(FwnegPlan) local = fwneg_engine_plan(guest->engine, guest->domain, &target, NULL, &error);
+    g_autoptr(FwnegPlan) local =
+        fwneg_engine_plan(guest->engine, guest->domain, &target, NULL, &error);
     if (local == NULL)
         return fwneg_cli_report_error(error);
-    fwneg_plan_adopt_recorded_fw_cfg(
-        local, recorded, guest->options->state_dir ? guest->options->state_dir : FWNEG_DEFAULT_STATE_DIR);
+    fwneg_plan_adopt_recorded_fw_cfg(local, recorded,
+                                     guest->options->state_dir ? guest->options->state_dir
+                                                               : FWNEG_DEFAULT_STATE_DIR);
 
     g_autoptr(GPtrArray) findings =
         g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_migrate_finding_free);

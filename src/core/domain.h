@@ -255,7 +255,6 @@ const FwnegDeviceOverride *fwneg_domain_find_override(const FwnegDomain *domain,
                                                       const char *qemu_id, const char *name);
 
 /* The fw_cfg entry called @name, or NULL. */
-const FwnegFwCfgEntry *fwneg_domain_find_fw_cfg_entry(const FwnegDomain *domain,
-                                                      const char *name);
+const FwnegFwCfgEntry *fwneg_domain_find_fw_cfg_entry(const FwnegDomain *domain, const char *name);
 
 G_END_DECLS

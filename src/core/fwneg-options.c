@@ -315,17 +315,10 @@ apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_p
 }
 
 static const char *const known_keys[] = {
-    "firmware-dirs",
-    "rom-dirs",
-    "rom-policy",
-    "state-dir",
-    "qemu",
-    "qemu-firmware-path",
-    "legacy-nvram",
-    "rom-sets-dir",
-    "uefi-virtio-net-without-rom",
-    "data-dir",
-    NULL,
+    "firmware-dirs", "rom-dirs",     "rom-policy",
+    "state-dir",     "qemu",         "qemu-firmware-path",
+    "legacy-nvram",  "rom-sets-dir", "uefi-virtio-net-without-rom",
+    "data-dir",      NULL,
 };
 
 /* legacy-nvram: like qemu.conf's nvram (virFirmwareParse), each item is exactly
@@ -419,8 +412,8 @@ apply_hook_group(GKeyFile *keyfile, const char *path, FwnegOptions *options, GEr
             options->hook_manage = FWNEG_HOOK_MANAGE_NONE;
         else {
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                        "%s: [hook] manage: unknown value '%s' (known: recorded, all, none)",
-                        path, value);
+                        "%s: [hook] manage: unknown value '%s' (known: recorded, all, none)", path,
+                        value);
             return FALSE;
         }
     }

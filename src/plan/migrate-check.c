@@ -76,8 +76,7 @@ firmware_features_unknown(const FwnegPlan *local, const FwnegPlan *recorded)
 }
 
 void
-fwneg_plan_adopt_recorded_fw_cfg(FwnegPlan *local, const FwnegPlan *recorded,
-                                 const char *state_dir)
+fwneg_plan_adopt_recorded_fw_cfg(FwnegPlan *local, const FwnegPlan *recorded, const char *state_dir)
 {
     guint dropped = 0, added = 0;
     if (!firmware_features_unknown(local, recorded))

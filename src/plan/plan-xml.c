@@ -246,7 +246,8 @@ apply_nvram(xmlNode *os, xmlNode *loader, const FwnegPlan *plan, const FwnegFirm
                                                   plan->name ? plan->name : "guest");
 
     if (!nvram) {
-        nvram = plan_xml_insert_child(os, loader, xmlNewDocNode(os->doc, NULL, BAD_CAST "nvram", NULL));
+        nvram =
+            plan_xml_insert_child(os, loader, xmlNewDocNode(os->doc, NULL, BAD_CAST "nvram", NULL));
         set_text(nvram, path);
     } else {
         gboolean has_element_child = FALSE;
@@ -273,7 +274,8 @@ apply_kernel(xmlNode *os, const FwnegFirmwareChoice *fw)
             after = plan_xml_find_child(os, "loader");
         if (!after)
             after = plan_xml_find_child(os, "type");
-        kernel = plan_xml_insert_child(os, after, xmlNewDocNode(os->doc, NULL, BAD_CAST "kernel", NULL));
+        kernel =
+            plan_xml_insert_child(os, after, xmlNewDocNode(os->doc, NULL, BAD_CAST "kernel", NULL));
     }
     set_text(kernel, fw->executable);
 }
@@ -285,8 +287,9 @@ apply_smm(xmlNode *domain)
     xmlNode *smm;
 
     if (!features)
-        features = plan_xml_insert_child(domain, plan_xml_find_child(domain, "os"),
-                                xmlNewDocNode(domain->doc, NULL, BAD_CAST "features", NULL));
+        features =
+            plan_xml_insert_child(domain, plan_xml_find_child(domain, "os"),
+                                  xmlNewDocNode(domain->doc, NULL, BAD_CAST "features", NULL));
     smm = plan_xml_find_child(features, "smm");
     if (!smm)
         smm = plan_xml_append_element(features, NULL, "smm");
@@ -303,7 +306,8 @@ apply_firmware(xmlNode *domain, const FwnegPlan *plan)
     if (!fw || !fw->descriptor || !fw->executable)
         return; /* QEMU's default firmware, or nothing fwneg chose */
     if (!os)
-        os = plan_xml_insert_child(domain, NULL, xmlNewDocNode(domain->doc, NULL, BAD_CAST "os", NULL));
+        os = plan_xml_insert_child(domain, NULL,
+                                   xmlNewDocNode(domain->doc, NULL, BAD_CAST "os", NULL));
 
     xmlUnsetProp(os, BAD_CAST "firmware");
     /* libvirt stores the canonical machine type (qemuCanonicalizeMachine); the
@@ -341,7 +345,8 @@ apply_interface_rom(xmlNode *iface, const FwnegDeviceRom *rom)
     const char *file = rom->store_file ? rom->store_file : rom->file;
 
     if (!node)
-        node = plan_xml_insert_child(iface, NULL, xmlNewDocNode(iface->doc, NULL, BAD_CAST "rom", NULL));
+        node = plan_xml_insert_child(iface, NULL,
+                                     xmlNewDocNode(iface->doc, NULL, BAD_CAST "rom", NULL));
     if (file) {
         xmlUnsetProp(node, BAD_CAST "enabled");
         xmlSetProp(node, BAD_CAST "file", BAD_CAST file);
@@ -542,7 +547,7 @@ record_firmware(xmlNode *plan_node, const FwnegPlan *plan)
     plan_xml_set_prop(node, "requires-smm", fw->requires_smm ? "yes" : "no");
     for (guint i = 0; fw->features && i < fw->features->len; i++)
         plan_xml_set_prop(plan_xml_append_element(node, plan_node->ns, "feature"), "name",
-                 g_ptr_array_index(fw->features, i));
+                          g_ptr_array_index(fw->features, i));
     for (guint i = 0; plan->decided_by && i < plan->decided_by->len; i++) {
         const FwnegDescriptorNote *note = g_ptr_array_index(plan->decided_by, i);
         xmlNode *decided = plan_xml_append_element(node, plan_node->ns, "decided-by");
@@ -591,7 +596,8 @@ record_strings(xmlNode *plan_node, const char *list_name, const char *item_name,
 
     plan_xml_set_prop(list, "file", file);
     for (guint i = 0; strings && i < strings->len; i++)
-        set_text(plan_xml_append_element(list, plan_node->ns, item_name), g_ptr_array_index(strings, i));
+        set_text(plan_xml_append_element(list, plan_node->ns, item_name),
+                 g_ptr_array_index(strings, i));
     return list;
 }
 
@@ -715,8 +721,7 @@ fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const
 }
 
 char *
-fwneg_domain_xml_reformat(const FwnegDomain *domain, const char *xml, gsize xml_len,
-                          GError **error)
+fwneg_domain_xml_reformat(const FwnegDomain *domain, const char *xml, gsize xml_len, GError **error)
 {
     g_autoptr(xmlDoc) doc = plan_xml_parse_domain(domain, xml, xml_len, error);
 

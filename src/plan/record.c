@@ -203,8 +203,8 @@ notes_from_json(json_object *array)
         json_object *o = json_object_array_get_idx(array, i);
         char *name = member_string(o, "name");
         if (name != NULL)
-            g_ptr_array_add(notes, note_new(name, member_string(o, "path"),
-                                            member_string(o, "sha256")));
+            g_ptr_array_add(notes,
+                            note_new(name, member_string(o, "path"), member_string(o, "sha256")));
     }
     return notes;
 }
@@ -440,8 +440,7 @@ plan_version(xmlNode *root)
     g_autofree char *attr = prop(root, "version");
     if (!g_ascii_string_to_unsigned(ns_number, 10, 0, G_MAXUINT32, &ns_version, NULL))
         ns_version = 0;
-    if (attr == NULL ||
-        !g_ascii_string_to_unsigned(attr, 10, 0, G_MAXUINT32, &attr_version, NULL))
+    if (attr == NULL || !g_ascii_string_to_unsigned(attr, 10, 0, G_MAXUINT32, &attr_version, NULL))
         attr_version = 0;
     return MAX(ns_version, attr_version);
 }

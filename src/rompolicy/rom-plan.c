@@ -317,8 +317,7 @@ plan_video(RomPlanContext *ctx, const FwnegVideo *video, guint index, GError **e
     g_ptr_array_add(ctx->roms, rom);
     gboolean saved_policy = ctx->qemu_policy;
     ctx->qemu_policy = TRUE; /* QEMU's lookup for QEMU's file */
-    gboolean ok =
-        fill_rom(ctx, rom, dev, &video->address, dev->default_rom, NULL, FALSE, 0, error);
+    gboolean ok = fill_rom(ctx, rom, dev, &video->address, dev->default_rom, NULL, FALSE, 0, error);
     ctx->qemu_policy = saved_policy;
     return ok;
 }
@@ -356,10 +355,9 @@ fwneg_rom_plan(const FwnegDomain *domain, const char *canonical_machine,
     ctx.search_dirs = search_dirs;
 
     if (!ctx.qemu_policy && (ctx.sets == NULL || ctx.sets->len == 0))
-        g_ptr_array_add(warnings,
-                        g_strdup_printf("no ROM sets in %s: NICs get no option ROM (set "
-                                        "rom-sets-dir, or use --rom-policy=qemu)",
-                                        inputs->rom_sets_dir));
+        g_ptr_array_add(warnings, g_strdup_printf("no ROM sets in %s: NICs get no option ROM (set "
+                                                  "rom-sets-dir, or use --rom-policy=qemu)",
+                                                  inputs->rom_sets_dir));
 
     for (guint i = 0; domain->interfaces != NULL && i < domain->interfaces->len; i++)
         if (!plan_interface(&ctx, g_ptr_array_index(domain->interfaces, i), i, error))
