@@ -77,6 +77,7 @@ check_eval "a connection libvirt refuses: exit 1 naming the URI" \
 apply
 rc=$?
 check_eval "usage error: exit 2" '[ $rc = 2 ] && grep -q "expected exactly one domain" err'
+fwneg_libs=$(ldd "$FWNEG_BIN") apply_libs=$(ldd "$FWNEG_APPLY")
 check_eval "fwneg itself does not link libvirt; fwneg-apply does" \
-    '! ldd "$FWNEG_BIN" | grep -q libvirt && ldd "$FWNEG_APPLY" | grep -q "libvirt\.so"'
+    '! grep -q libvirt <<<"$fwneg_libs" && grep -q "libvirt\.so" <<<"$apply_libs"'
 tap_done

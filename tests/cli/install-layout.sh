@@ -63,5 +63,5 @@ FWNEG_HOOK=$lx/fwneg-hook hk_call inst prepare begin - <"$work/g.xml"
 check "installed hook: an unmanaged guest passes without a worker" hk_quiet_success
 FWNEG_HOOK=$lx/fwneg-hook hk_call inst prepare begin - <"$work/applied.xml"
 check_eval "installed hook: a recorded guest runs the installed worker next to it" \
-    'hk_quiet_success && tail -n 1 "$HK_LOG" | grep -q "worker (recorded guest)"'
+    'hk_quiet_success && grep -q "worker (recorded guest)" <<<"$(tail -n 1 "$HK_LOG")"'
 tap_done

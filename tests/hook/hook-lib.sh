@@ -37,6 +37,13 @@ check_eval() {
     shift
     if eval "$*"; then ok "$desc"; else notok "$desc"; fi
 }
+# hook_log_passed LOG NAME "OP SUB" [WHAT]: the hook log has a line for that call
+# saying WHAT (default "worker (recorded guest)"), and no such line failed.
+hook_log_passed() {
+    local lines
+    lines=$(grep -F " $2 $3 -: ${4:-worker (recorded guest)}" "$1")
+    [ -n "$lines" ] && ! grep -q FAILED <<<"$lines"
+}
 # jq -e without printing the value (a stray "true" is not TAP).
 jq_true() { jq -e "$@" >/dev/null; }
 tap_done() {

@@ -100,10 +100,10 @@ check_eval "guest defined" 'lvh_virsh domstate $G >/dev/null'
 dry=$(fwneg_apply --dry-run $G 2>&1)
 check_eval "fwneg apply --dry-run prints the diff (metadata, <rom file> into the store) and changes nothing" \
     'grep -q "^+.*<fwneg:plan" <<<"$dry" && grep -q "^+.*<rom file=\"$E/state/roms/" <<<"$dry" &&
-        ! lvh_virsh dumpxml --inactive $G | grep -q fwneg:plan'
+        ! grep -q fwneg:plan <<<"$(lvh_virsh dumpxml --inactive $G)"'
 out=$(fwneg_apply $G 2>&1)
 check_eval "fwneg apply defines the guest with its plan applied and recorded ($out)" \
-    'lvh_virsh dumpxml --inactive $G | grep -q fwneg:plan && [ -s "$E/state/vms/$U.json" ]'
+    'grep -q fwneg:plan <<<"$(lvh_virsh dumpxml --inactive $G)" && [ -s "$E/state/vms/$U.json" ]'
 jq -r '.roms[0] | "\(.ramblock) \(.size)"' "$E/state/vms/$U.json" >"$LVH_DIR/rom.expected"
 read -r ramblock size <"$LVH_DIR/rom.expected"
 diag "recorded ROM RAM block: $ramblock $size"
@@ -115,7 +115,7 @@ diag "virsh start --paused: $((($(date +%s%N) - start_ms) / 1000000)) ms ${out}"
 check "virsh start --paused succeeds with the hook installed" qemu_alive $G
 for op in "prepare begin" "start begin" "started begin"; do
     check_eval "hook log: $op ran the worker and passed" \
-        'grep " $G $op -: worker (recorded guest)" "$E/hook.log" | grep -vq FAILED'
+        'hook_log_passed "$E/hook.log" $G "$op"'
 done
 check "started wrote the run record" test -s "$E/state/run/$U.json"
 got=$(lvh_virsh qemu-monitor-command --hmp $G 'info ramblock' | tr -d '\r' |
@@ -124,8 +124,8 @@ check "QEMU's RAM block $ramblock is $size bytes, as recorded (info ramblock: $g
     test "$((got))" = "$size"
 mapfile -t argv < <(lvh_qemu_argv $G)
 check_eval "libvirt passed fwneg's fw_cfg file and the store ROM to QEMU" \
-    'printf "%s\n" "${argv[@]}" | grep -q "name=opt/org.fwneg/features,file=$E/state/fwcfg/$U/" &&
-        printf "%s\n" "${argv[@]}" | grep -q "\"romfile\":\"$E/state/roms/"'
+    'grep -q "name=opt/org.fwneg/features,file=$E/state/fwcfg/$U/" <<<"$(printf "%s\n" "${argv[@]}")" &&
+        grep -q "\"romfile\":\"$E/state/roms/" <<<"$(printf "%s\n" "${argv[@]}")"'
 lvh_virsh destroy $G >/dev/null
 check_eval "destroy: stopped and release ran; the run record is gone" \
     'grep -q " $G stopped end -" "$E/hook.log" && grep -q " $G release end -: worker" "$E/hook.log" &&
@@ -168,9 +168,9 @@ out=$(lvh_virsh restore "$save" 2>&1)
 rc=$?
 diag "virsh restore: rc=$rc $out"
 check_eval "virsh restore with a smaller ROM and no store copy goes through the restore rewrite" \
-    '[ $rc = 0 ] && grep " $G restore begin -: worker (recorded guest)" "$E/hook.log" | grep -vq FAILED'
+    '[ $rc = 0 ] && hook_log_passed "$E/hook.log" $G "restore begin"'
 check_eval "the restored QEMU got romsize=$size for the smaller ROM" \
-    'lvh_qemu_argv $G | grep -q "\"romsize\":$size"'
+    'grep -q "\"romsize\":$size" <<<"$(lvh_qemu_argv $G)"'
 got=$(lvh_virsh qemu-monitor-command --hmp $G 'info ramblock' | tr -d '\r' |
     awk -v b="$ramblock" '$1 == b { print $NF }')
 check "the restored QEMU's $ramblock is still $size bytes ($got)" test "$((got))" = "$size"
@@ -183,7 +183,7 @@ pid_before=$(lvh_qemu_pid $G)
 lvh_restart_libvirtd
 for _ in $(seq 50); do hook_log_has " $G reconnect begin" && break; sleep 0.2; done
 check_eval "reconnect ran the worker, which never fails" \
-    'grep " $G reconnect begin -: worker" "$E/hook.log" | grep -vq FAILED'
+    'hook_log_passed "$E/hook.log" $G "reconnect begin" worker'
 check_eval "the guest survived the daemon restart (same QEMU)" \
     '[ "$(lvh_qemu_pid $G)" = "$pid_before" ] && [ "$(lvh_virsh domstate $G)" = running ]'
 lvh_virsh destroy $G >/dev/null
