@@ -60,6 +60,16 @@ fwneg_record_write(const char *state_dir, const FwnegPlan *plan, GError **error)
 gboolean
 fwneg_record_commit(const char *state_dir, FwnegPlan *plan, GError **error)
 {
+    /* A record pins what QEMU will see; XML libvirt has not defined yet leaves
+     * parts of that open. */
+    if (plan->pending != NULL && plan->pending->len > 0) {
+        const FwnegPendingPart *pending = g_ptr_array_index(plan->pending, 0);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "%s: cannot record a guest libvirt has not defined yet (%s: %s); record "
+                    "the XML virsh dumpxml prints after virsh define",
+                    plan->name ? plan->name : "?", pending->part, pending->reason);
+        return FALSE;
+    }
     for (guint i = 0; plan->roms != NULL && i < plan->roms->len; i++) {
         FwnegDeviceRom *rom = g_ptr_array_index(plan->roms, i);
         if (rom->file == NULL || rom->sha256 == NULL)

@@ -48,6 +48,16 @@ static const FwnegRomDevice video_devices[] = {
     {"bochs", "bochs-display", "bochs-display", "vgabios-bochs-display.bin", NULL, FALSE},
 };
 
+/* hw/vfio/pci.c: vmsd "vfio-pci"; a ROM comes only from romfile=. */
+static const FwnegRomDevice vfio_pci_device = {"hostdev", "vfio-pci", "vfio-pci",
+                                               NULL,      NULL,       FALSE};
+
+const FwnegRomDevice *
+fwneg_rom_vfio_device(void)
+{
+    return &vfio_pci_device;
+}
+
 static gboolean
 arch_is_x86(const char *arch)
 {
