@@ -8,7 +8,10 @@
  */
 #include "bootorder-plan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot-legacy.h"
 #include "fdt-nodes.h"
@@ -226,11 +229,18 @@ plan_fdt(const FwnegDomain *domain, const char *sysroot, FwnegBootOrder *order, 
     if (domain->dtb != NULL) {
         g_autofree char *path = fwneg_sysroot_path(sysroot, domain->dtb);
         g_autoptr(GError) read_error = NULL;
-        g_autoptr(GMappedFile) file = g_mapped_file_new(path, FALSE, &read_error);
+        g_autoptr(GMappedFile) file = NULL;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int saved_errno = errno;
+        if (fd >= 0) {
+            file = g_mapped_file_new_from_fd(fd, FALSE, &read_error);
+            close(fd);
+        }
         if (file == NULL) {
+            /* The path as the host sees it, not its place in the sysroot. */
             g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST,
                         "<os><dtb>%s</dtb>: cannot read the device tree: %s", domain->dtb,
-                        read_error->message);
+                        fd < 0 ? g_strerror(saved_errno) : read_error->message);
             return FALSE;
         }
         dtb = g_mapped_file_get_bytes(file);
