@@ -54,6 +54,15 @@ random_delay() {
     sleep "$(printf '0.%03d' "$ms")"
 }
 
+# wait_for_progress PID: until the writer reported a finished write (at most 10 s).
+wait_for_progress() {
+    local waited=0
+    while [ ! -s "$work/progress" ] && [ "$waited" -lt 1000 ] && kill -0 "$1" 2>/dev/null; do
+        sleep 0.01
+        waited=$((waited + 1))
+    done
+}
+
 # hidden_leftovers DIR: temp files a killed writer could not remove.  They are
 # dot files, so no reader that lists *.json (records, cache, ROM store) sees them.
 hidden_leftovers() {
@@ -70,6 +79,10 @@ kill_loop() {
         : >"$work/progress"
         "$CRASH_WRITER" "$mode" "$path" "$mode" $((current + 1)) >"$work/progress" 2>"$work/err" &
         local pid=$!
+        # The control must kill a writer that is writing: a sanitized build under
+        # load can spend the whole random delay starting up, and a writer killed
+        # before its first write proves nothing (seen in CI's ASan run).
+        [ "$mode" = loop-inplace ] && wait_for_progress "$pid"
         random_delay 30
         kill -9 "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
