@@ -24,9 +24,9 @@ struct _FwnegEngine {
     GPtrArray *descriptors; /* FwnegDescriptorEntry* */
     guint64 descriptor_generation;
     FwnegPlanData *data;
-    GPtrArray *warnings;       /* char* */
-    GHashTable *emulators;     /* path -> ProbedEmulator* */
-    GHashTable *canonical;     /* canonical machine name -> FwnegHostFacts* */
+    GPtrArray *warnings;   /* char* */
+    GHashTable *emulators; /* path -> ProbedEmulator* */
+    GHashTable *canonical; /* "ARCH/canonical machine name" -> FwnegHostFacts* */
     FwnegRomHashCache *rom_hashes;
 };
 
@@ -81,8 +81,8 @@ fwneg_engine_new(FwnegOptions *options, GError **error)
     g_autoptr(FwnegEngine) engine = g_new0(FwnegEngine, 1);
     engine->options = options;
     engine->warnings = g_ptr_array_new_with_free_func(g_free);
-    engine->emulators =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)probed_emulator_free);
+    engine->emulators = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)probed_emulator_free);
     engine->canonical = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify)fwneg_host_facts_free);
 
@@ -193,18 +193,21 @@ probe_emulator(FwnegEngine *engine, const char *emulator, GError **error)
 }
 
 const FwnegHostFacts *
-fwneg_engine_host_facts(FwnegEngine *engine, const FwnegDomain *domain,
-                        const FwnegEngineCall *call, GError **error)
+fwneg_engine_host_facts(FwnegEngine *engine, const FwnegDomain *domain, const FwnegEngineCall *call,
+                        GError **error)
 {
     FwnegOptions options = fwneg_engine_call_options(engine, call);
     if (options.canonical_machine != NULL) {
-        FwnegHostFacts *facts = g_hash_table_lookup(engine->canonical, options.canonical_machine);
+        /* Whether a name is an alias depends on the guest's architecture. */
+        g_autofree char *key =
+            g_strdup_printf("%s/%s", domain->arch ? domain->arch : "", options.canonical_machine);
+        FwnegHostFacts *facts = g_hash_table_lookup(engine->canonical, key);
         if (facts != NULL)
             return facts;
-        facts = fwneg_host_facts_from_canonical(options.canonical_machine, error);
+        facts = fwneg_host_facts_from_canonical(options.canonical_machine, domain->arch, error);
         if (facts == NULL)
             return NULL;
-        g_hash_table_replace(engine->canonical, g_strdup(options.canonical_machine), facts);
+        g_hash_table_replace(engine->canonical, g_steal_pointer(&key), facts);
         return facts;
     }
 
