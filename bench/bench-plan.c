@@ -146,7 +146,7 @@ static FwnegHostFacts *
 load_facts(const FwnegOptions *options, const FwnegDomain *domain, GError **error)
 {
     if (options->canonical_machine != NULL)
-        return fwneg_host_facts_from_canonical(options->canonical_machine, error);
+        return fwneg_host_facts_from_canonical(options->canonical_machine, domain->arch, error);
     g_autofree char *emulator = options->qemu     ? g_strdup(options->qemu)
                                 : domain->emulator ? g_strdup(domain->emulator)
                                                    : fwneg_default_emulator_for_arch(domain->arch);
@@ -344,7 +344,7 @@ mode_plan(Bench *bench)
             return die("fwneg_rom_plan", error);
 
         a = now_us();
-        g_autoptr(FwnegBootOrder) order = fwneg_bootorder_plan(domain, machine, &error);
+        g_autoptr(FwnegBootOrder) order = fwneg_bootorder_plan(domain, machine, NULL, &error);
         samples_add(&boot, now_us() - a);
         if (order == NULL)
             return die("fwneg_bootorder_plan", error);

@@ -5,37 +5,6 @@
 
 #include "of-path.h"
 
-GArray *
-fwneg_libvirt_disk_order(const FwnegDomain *domain)
-{
-    GArray *order = g_array_new(FALSE, FALSE, sizeof(guint));
-
-    for (guint d = 0; domain->disks && d < domain->disks->len; d++) {
-        const FwnegDisk *disk = g_ptr_array_index(domain->disks, d);
-        int disk_index = fwneg_disk_name_to_index(disk->target_dev);
-        int insert_at = -1;
-
-        /* virDomainDiskInsert: walk back over the disks already placed; before
-         * the first one on the same bus with a larger index, else right after
-         * the last one on that bus, else at the end. */
-        for (int i = (int)order->len - 1; i >= 0; i--) {
-            const FwnegDisk *placed =
-                g_ptr_array_index(domain->disks, g_array_index(order, guint, i));
-            if (g_strcmp0(placed->bus, disk->bus) != 0)
-                continue;
-            if (fwneg_disk_name_to_index(placed->target_dev) > disk_index)
-                insert_at = i;
-            else if (insert_at == -1)
-                insert_at = i + 1;
-        }
-        if (insert_at == -1)
-            g_array_append_val(order, d);
-        else
-            g_array_insert_val(order, (guint)insert_at, d);
-    }
-    return order;
-}
-
 gboolean
 fwneg_domain_has_device_boot(const FwnegDomain *domain)
 {
@@ -47,6 +16,10 @@ fwneg_domain_has_device_boot(const FwnegDomain *domain)
             return TRUE;
     for (guint i = 0; domain->hostdevs && i < domain->hostdevs->len; i++)
         if (((FwnegHostdev *)g_ptr_array_index(domain->hostdevs, i))->boot_order != FWNEG_UNSET)
+            return TRUE;
+    for (guint i = 0; domain->filesystems && i < domain->filesystems->len; i++)
+        if (((FwnegFilesystem *)g_ptr_array_index(domain->filesystems, i))->boot_order !=
+            FWNEG_UNSET)
             return TRUE;
     return FALSE;
 }

@@ -9,11 +9,6 @@
 
 G_BEGIN_DECLS
 
-/* libvirt's internal disk order (virDomainDiskInsert while parsing): disks
- * grouped by bus in order of first appearance, sorted inside a group by target
- * dev index.  Returns guint indexes into domain->disks. */
-GArray *fwneg_libvirt_disk_order(const FwnegDomain *domain);
-
 /* TRUE when any device carries <boot order='N'/>. */
 gboolean fwneg_domain_has_device_boot(const FwnegDomain *domain);
 

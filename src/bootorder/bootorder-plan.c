@@ -8,11 +8,15 @@
  */
 #include "bootorder-plan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot-legacy.h"
 #include "fdt-nodes.h"
 #include "fwneg-error.h"
+#include "fwneg-options.h"
 #include "of-path.h"
 
 #define KERNEL_HEADER_BYTES 8192
@@ -87,6 +91,16 @@ entry_new(char *path, char *device, char *qemu_id, int bootindex, int floppy_uni
     return entry;
 }
 
+static gboolean
+check_kernel_machine(const FwnegOfContext *ctx, GError **error)
+{
+    if (ctx->machine != FWNEG_BOOT_MACHINE_UNMODELLED)
+        return TRUE;
+    g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                "<kernel> boots first (QEMU's linuxboot option ROM), but %s", ctx->unmodelled);
+    return FALSE;
+}
+
 static gint
 compare_bootindex(gconstpointer a, gconstpointer b)
 {
@@ -122,15 +136,20 @@ collect_entries(const FwnegOfContext *ctx, const FwnegDomain *domain, GPtrArray 
                                            floppy ? NULL : disk_qemu_id(domain, disk),
                                            disk_index[i], floppy ? unit : -1));
     }
+    /* libvirt's aliases (qemuAssignDeviceAliases): netN counts the emulated
+     * NICs; a type='hostdev' NIC is hostdevN, numbered before the <hostdev>s. */
+    guint nets = 0, hostdev_nics = 0;
     for (guint i = 0; i < n_interfaces; i++) {
         const FwnegInterface *iface = g_ptr_array_index(domain->interfaces, i);
+        gboolean hostdev_nic = g_strcmp0(iface->type, "hostdev") == 0;
+        guint number = hostdev_nic ? hostdev_nics++ : nets++;
         if (interface_index[i] <= 0)
             continue;
         char *path = fwneg_of_interface_path(ctx, iface, i, error);
         if (path == NULL)
             return FALSE;
-        /* libvirt numbers net aliases by position (qemuAssignDeviceNetAlias). */
-        char *id = iface->alias ? g_strdup(iface->alias) : g_strdup_printf("net%u", i);
+        char *id = iface->alias ? g_strdup(iface->alias)
+                                : g_strdup_printf("%s%u", hostdev_nic ? "hostdev" : "net", number);
         g_ptr_array_add(
             entries, entry_new(path, fwneg_interface_label(iface, i), id, interface_index[i], -1));
     }
@@ -138,17 +157,38 @@ collect_entries(const FwnegOfContext *ctx, const FwnegDomain *domain, GPtrArray 
         const FwnegHostdev *hostdev = g_ptr_array_index(domain->hostdevs, i);
         if (hostdev_index[i] <= 0)
             continue;
-        char *path = fwneg_of_hostdev_path(ctx, hostdev, i, "/sys", error);
+        char *path = fwneg_of_hostdev_path(ctx, hostdev, i, error);
         if (path == NULL)
             return FALSE;
         char *label = hostdev->alias ? g_strdup(hostdev->alias) : g_strdup_printf("hostdev[%u]", i);
-        char *id = hostdev->alias ? g_strdup(hostdev->alias) : g_strdup_printf("hostdev%u", i);
+        char *id = hostdev->alias ? g_strdup(hostdev->alias)
+                                  : g_strdup_printf("hostdev%u", hostdev_nics + i);
         g_ptr_array_add(entries, entry_new(path, label, id, hostdev_index[i], -1));
     }
-    /* The x86 -kernel option ROM takes bootindex 0 during machine init. */
-    if (domain->kernel != NULL && ctx->machine != FWNEG_BOOT_MACHINE_ARM_VIRT)
+    /* virtiofs: only its own <boot order> (qemuBuildVHostUserFsDevProps uses
+     * bootIndex, never the legacy <os><boot dev> conversion). */
+    for (guint i = 0; domain->filesystems && i < domain->filesystems->len; i++) {
+        const FwnegFilesystem *fs = g_ptr_array_index(domain->filesystems, i);
+        if (fs->boot_order == FWNEG_UNSET)
+            continue;
+        char *path = fwneg_of_filesystem_path(ctx, fs, i, error);
+        if (path == NULL)
+            return FALSE;
+        char *label = fs->alias        ? g_strdup(fs->alias)
+                      : fs->target_dir ? g_strdup(fs->target_dir)
+                                       : g_strdup_printf("filesystem[%u]", i);
+        char *id = fs->alias ? g_strdup(fs->alias) : g_strdup_printf("fs%u", i);
+        g_ptr_array_add(entries, entry_new(path, label, id, fs->boot_order, -1));
+    }
+    /* The x86 -kernel option ROM takes bootindex 0 during machine init (ARM
+     * and RISC-V -kernel add no entry). */
+    gboolean x86 = g_strcmp0(domain->arch, "x86_64") == 0 || g_strcmp0(domain->arch, "i686") == 0;
+    if (domain->kernel != NULL && x86) {
+        if (!check_kernel_machine(ctx, error))
+            return FALSE;
         g_ptr_array_add(entries,
                         entry_new(kernel_rom_path(ctx, domain->kernel), NULL, NULL, 0, -1));
+    }
     g_ptr_array_sort(entries, compare_bootindex);
     return TRUE;
 }
@@ -173,22 +213,34 @@ fwneg_boot_order_free(FwnegBootOrder *order)
     g_clear_pointer(&order->entries, g_ptr_array_unref);
     g_free(order->fdt_file);
     g_clear_pointer(&order->fdt_nodes, g_ptr_array_unref);
+    g_free(order->pending);
     g_free(order);
 }
 
+/* The <dtb> is a host file: unreadable or not a device tree is the host's
+ * problem (exit 1), read inside the sysroot like every host path. */
 static gboolean
-plan_fdt(const FwnegDomain *domain, FwnegBootOrder *order, GError **error)
+plan_fdt(const FwnegDomain *domain, const char *sysroot, FwnegBootOrder *order, GError **error)
 {
     g_autoptr(GBytes) dtb = NULL;
 
     order->has_fdt = TRUE;
     order->fdt_file = g_strdup(domain->dtb);
     if (domain->dtb != NULL) {
+        g_autofree char *path = fwneg_sysroot_path(sysroot, domain->dtb);
         g_autoptr(GError) read_error = NULL;
-        g_autoptr(GMappedFile) file = g_mapped_file_new(domain->dtb, FALSE, &read_error);
+        g_autoptr(GMappedFile) file = NULL;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int saved_errno = errno;
+        if (fd >= 0) {
+            file = g_mapped_file_new_from_fd(fd, FALSE, &read_error);
+            close(fd);
+        }
         if (file == NULL) {
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT, "%s: <os><dtb>%s</dtb>: %s",
-                        domain->source_name, domain->dtb, read_error->message);
+            /* The path as the host sees it, not its place in the sysroot. */
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST,
+                        "<os><dtb>%s</dtb>: cannot read the device tree: %s", domain->dtb,
+                        fd < 0 ? g_strerror(saved_errno) : read_error->message);
             return FALSE;
         }
         dtb = g_mapped_file_get_bytes(file);
@@ -202,19 +254,33 @@ plan_fdt(const FwnegDomain *domain, FwnegBootOrder *order, GError **error)
     return TRUE;
 }
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(FwnegOfContext, fwneg_of_context_clear)
+
 FwnegBootOrder *
-fwneg_bootorder_plan(const FwnegDomain *domain, const char *canonical_machine, GError **error)
+fwneg_bootorder_plan(const FwnegDomain *domain, const char *canonical_machine, const char *sysroot,
+                     GError **error)
 {
-    FwnegOfContext ctx;
+    g_auto(FwnegOfContext) ctx;
     g_autoptr(FwnegBootOrder) order = g_new0(FwnegBootOrder, 1);
     order->lines = g_ptr_array_new_with_free_func(g_free);
     order->entries = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_boot_entry_free);
     order->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
 
-    if (!fwneg_of_context_init(&ctx, domain, canonical_machine, error) ||
-        !collect_entries(&ctx, domain, order->entries, error)) {
+    fwneg_of_context_init(&ctx, domain, canonical_machine, sysroot);
+    if (!fwneg_of_check_transports(&ctx, error)) {
         g_prefix_error(error, "%s: ", domain->source_name);
         return NULL;
+    }
+    g_autoptr(GError) collect_error = NULL;
+    if (!collect_entries(&ctx, domain, order->entries, &collect_error)) {
+        if (!g_error_matches(collect_error, FWNEG_ERROR, FWNEG_ERROR_PENDING)) {
+            g_propagate_prefixed_error(error, g_steal_pointer(&collect_error),
+                                       "%s: ", domain->source_name);
+            return NULL;
+        }
+        /* Not an error of this document: the lines wait for libvirt's addresses. */
+        g_ptr_array_set_size(order->entries, 0);
+        order->pending = g_strdup(collect_error->message);
     }
 
     for (guint i = 0; i < order->entries->len; i++)
@@ -232,7 +298,10 @@ fwneg_bootorder_plan(const FwnegDomain *domain, const char *canonical_machine, G
     if (domain->bootmenu_enable == FWNEG_TRISTATE_YES)
         order->menu_timeout = domain->bootmenu_timeout;
 
-    if (ctx.machine == FWNEG_BOOT_MACHINE_ARM_VIRT && !plan_fdt(domain, order, error))
+    /* With pending lines the <dtb> is still read: a bad file is a host problem now. */
+    if (ctx.machine == FWNEG_BOOT_MACHINE_ARM_VIRT && !plan_fdt(domain, sysroot, order, error)) {
+        g_prefix_error(error, "%s: ", domain->source_name);
         return NULL;
+    }
     return g_steal_pointer(&order);
 }

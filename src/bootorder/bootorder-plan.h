@@ -33,12 +33,18 @@ typedef struct {
     gboolean has_fdt;
     char *fdt_file;
     GPtrArray *fdt_nodes; /* char* */
+    /* Why the lines (and fdt_nodes) are not known yet: a boot path needs what
+     * libvirt assigns when the guest is defined; NULL when they are. */
+    char *pending;
 } FwnegBootOrder;
 
 void fwneg_boot_order_free(FwnegBootOrder *order);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegBootOrder, fwneg_boot_order_free)
 
+/* @sysroot: host files (<dtb>, /sys of PCI host devices) are read inside it
+ * (NULL = "/").  FWNEG_ERROR_PENDING when a boot path needs what libvirt
+ * assigns at define time (the message says what, without the file name). */
 FwnegBootOrder *fwneg_bootorder_plan(const FwnegDomain *domain, const char *canonical_machine,
-                                     GError **error);
+                                     const char *sysroot, GError **error);
 
 G_END_DECLS

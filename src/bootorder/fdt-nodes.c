@@ -16,7 +16,7 @@ dtb_check(GBytes *dtb, const char *dtb_name, GError **error)
 
     if (size < sizeof(struct fdt_header) || fdt_check_header(blob) != 0 ||
         fdt_totalsize(blob) > size) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_HOST,
                     "%s: not a flattened device tree (bad header or truncated)", dtb_name);
         return FALSE;
     }
@@ -98,7 +98,7 @@ fwneg_fdt_boot_nodes(GPtrArray *bootorder, GBytes *dtb, const char *dtb_name, GE
         else
             node = find_node(blob, "virtio,mmio", TRUE, virtio_mmio_base(line));
         if (node == NULL) {
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
                         "%s: no device-tree node for boot entry '%s' (expected a %s node); the "
                         "guest would not find its boot device",
                         dtb_name, line,

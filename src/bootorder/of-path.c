@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fwneg-error.h"
+#include "fwneg-options.h"
 
 /* QEMU hw/pci/pci.c pci_class_descriptions[]: classes with a name; all others
  * (SATA 0x0106, NVMe 0x0108, 0x0180, …) fall back to pciVVVV,DDDD. */
@@ -84,19 +85,9 @@ parse_machine_version(const char *machine, int *major, int *minor)
     return TRUE;
 }
 
-static gboolean
-machine_unsupported(const char *machine, const char *arch, GError **error)
-{
-    g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                "boot order: machine '%s' (arch %s) is not modelled; fwneg predicts bootorder "
-                "for x86 pc/q35 and ARM virt guests only",
-                machine, arch);
-    return FALSE;
-}
-
-gboolean
+void
 fwneg_of_context_init(FwnegOfContext *ctx, const FwnegDomain *domain, const char *canonical_machine,
-                      GError **error)
+                      const char *sysroot)
 {
     const char *arch = domain->arch ? domain->arch : "";
     const char *machine = canonical_machine ? canonical_machine : "";
@@ -105,6 +96,8 @@ fwneg_of_context_init(FwnegOfContext *ctx, const FwnegDomain *domain, const char
 
     memset(ctx, 0, sizeof(*ctx));
     ctx->domain = domain;
+    ctx->sysroot = sysroot;
+    ctx->placement = fwneg_placement_map_new(domain);
     if (x86 && (g_str_has_prefix(machine, "pc-q35-") || g_str_equal(machine, "q35"))) {
         ctx->machine = FWNEG_BOOT_MACHINE_Q35;
         ctx->root = "/pci@i0cf8";
@@ -116,10 +109,29 @@ fwneg_of_context_init(FwnegOfContext *ctx, const FwnegDomain *domain, const char
         ctx->machine = FWNEG_BOOT_MACHINE_ARM_VIRT;
         ctx->root = "/pci@ffffffffffffffff";
     } else {
-        return machine_unsupported(machine, arch, error);
+        ctx->machine = FWNEG_BOOT_MACHINE_UNMODELLED;
+        ctx->unmodelled = g_strdup_printf("machine '%s' (arch %s) is not modelled; fwneg predicts "
+                                          "bootorder for x86 pc/q35 and ARM virt guests only",
+                                          machine, arch);
     }
     parse_machine_version(machine, &ctx->version_major, &ctx->version_minor);
-    return TRUE;
+}
+
+void
+fwneg_of_context_clear(FwnegOfContext *ctx)
+{
+    g_clear_pointer(&ctx->unmodelled, g_free);
+    g_clear_pointer(&ctx->placement, fwneg_placement_map_free);
+}
+
+static gboolean
+check_machine(const FwnegOfContext *ctx, const char *what, GError **error)
+{
+    if (ctx->machine != FWNEG_BOOT_MACHINE_UNMODELLED)
+        return TRUE;
+    g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE, "%s is bootable, but %s", what,
+                ctx->unmodelled);
+    return FALSE;
 }
 
 /* ---- PCI topology ------------------------------------------------------- */
@@ -155,11 +167,15 @@ slot_function(const FwnegAddress *a)
 static gboolean
 check_pci_address(const FwnegAddress *a, const char *what, GError **error)
 {
-    if (a->type != FWNEG_ADDRESS_PCI || a->slot == FWNEG_UNSET) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s has no PCI address; libvirt assigns PCI addresses when the guest is "
-                    "defined: pass the defined XML (virsh dumpxml NAME) instead",
+    if (a->type == FWNEG_ADDRESS_NONE || (a->type == FWNEG_ADDRESS_PCI && a->slot == FWNEG_UNSET)) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "%s has no PCI address yet (libvirt assigns it when the guest is defined)",
                     what);
+        return FALSE;
+    }
+    if (a->type != FWNEG_ADDRESS_PCI) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s has an address of another type where QEMU needs a PCI one", what);
         return FALSE;
     }
     if (a->domain != FWNEG_UNSET && a->domain != 0) {
@@ -180,10 +196,9 @@ expander_position(const FwnegDomain *domain, const FwnegController *pxb, int *po
     int rank = 1;
 
     if (pxb->bus_nr == FWNEG_UNSET) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "<controller type='pci' index='%d' model='%s'> has no <target busNr=…>; "
-                    "libvirt assigns it when the guest is defined: pass the defined XML "
-                    "(virsh dumpxml NAME)",
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "<controller type='pci' index='%d' model='%s'> has no <target busNr=…> yet "
+                    "(libvirt assigns it when the guest is defined)",
                     pxb->index, pxb->model);
         return FALSE;
     }
@@ -212,9 +227,10 @@ pci_bus_path(const FwnegOfContext *ctx, int bus, guint depth, GError **error)
     if (c == NULL) {
         if (bus == 0)
             return g_strdup(ctx->root);
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "PCI bus %d is used but there is no <controller type='pci' index='%d'>", bus,
-                    bus);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "PCI bus %d is used but there is no <controller type='pci' index='%d'> yet "
+                    "(libvirt adds it when the guest is defined)",
+                    bus, bus);
         return NULL;
     }
     if (g_strcmp0(c->model, "pci-root") == 0 || g_strcmp0(c->model, "pcie-root") == 0 ||
@@ -280,18 +296,16 @@ usb_port_path(const FwnegOfContext *ctx, const FwnegAddress *a, const char *name
               GError **error)
 {
     if (a->type != FWNEG_ADDRESS_USB || a->usb_port == NULL) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s has no USB port address; libvirt assigns USB ports when the guest is "
-                    "defined: pass the defined XML (virsh dumpxml NAME) instead",
-                    what);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "%s has no USB port yet (libvirt assigns it when the guest is defined)", what);
         return NULL;
     }
     int usb_bus = a->usb_bus == FWNEG_UNSET ? 0 : a->usb_bus;
     const FwnegController *c = find_controller(ctx->domain, FWNEG_CONTROLLER_USB, usb_bus);
     if (c == NULL || g_strcmp0(c->model, "none") == 0) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s: there is no <controller type='usb' index='%d'> for its USB bus", what,
-                    usb_bus);
+        g_set_error(error, FWNEG_ERROR, c == NULL ? FWNEG_ERROR_PENDING : FWNEG_ERROR_INVALID_INPUT,
+                    "%s: there is no <controller type='usb' index='%d'> for its USB bus%s", what,
+                    usb_bus, c == NULL ? " yet (libvirt adds it when the guest is defined)" : "");
         return NULL;
     }
     g_autofree char *controller_what =
@@ -332,33 +346,94 @@ finish_path(char *device_part, const char *suffix, const char *what, GError **er
     return g_strconcat(owned, suffix, NULL);
 }
 
-/* ---- disks -------------------------------------------------------------- */
+/* ---- placed devices: virtio-mmio transports, auto-placed PCI slots ------ */
 
-int
-fwneg_disk_name_to_index(const char *name)
+/* QEMU 7.2 hw/arm/virt.c: 32 transports of 0x200 bytes from 0x0a000000. */
+#define ARM_VIRT_MMIO_BASE       0x0a000000u
+#define ARM_VIRT_MMIO_SIZE       0x200u
+#define ARM_VIRT_MMIO_TRANSPORTS 32
+
+static gboolean
+check_placement(const FwnegPlacement *p, const char *what, const char *looking_for, GError **error)
 {
-    static const char *const prefixes[] = {"fd", "hd", "vd", "sd", "xvd", "ubd"};
-    const char *p = NULL;
-    int index = 0;
-    guint letters = 0;
-
-    if (name == NULL)
-        return -1;
-    for (gsize i = 0; i < G_N_ELEMENTS(prefixes) && p == NULL; i++)
-        if (g_str_has_prefix(name, prefixes[i]))
-            p = name + strlen(prefixes[i]);
-    if (p == NULL)
-        return -1;
-    /* libvirt virDiskNameParse: up to 7 letters, "aa" follows "z". */
-    for (; g_ascii_islower(*p) && letters < 7; p++, letters++)
-        index = (index + (letters == 0 ? 0 : 1)) * 26 + (*p - 'a');
-    if (letters == 0)
-        return -1;
-    for (; *p; p++)
-        if (!g_ascii_isdigit(*p))
-            return -1;
-    return index;
+    if (p->index >= 0)
+        return TRUE;
+    g_set_error(error, FWNEG_ERROR, p->pending ? FWNEG_ERROR_PENDING : FWNEG_ERROR_UNSATISFIABLE,
+                "%s: its %s is not known: %s", what, looking_for, p->why ? p->why : "?");
+    return FALSE;
 }
+
+/* "/virtio-mmio@%016x" of the transport QEMU gives the device. */
+static char *
+virtio_mmio_path(const FwnegOfContext *ctx, const FwnegPlacement *p, const char *what,
+                 GError **error)
+{
+    if (ctx->machine != FWNEG_BOOT_MACHINE_ARM_VIRT) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s: virtio-mmio boot paths are modelled on ARM virt only", what);
+        return NULL;
+    }
+    if (!check_placement(p, what, "virtio-mmio transport", error))
+        return NULL;
+    if (p->index >= ARM_VIRT_MMIO_TRANSPORTS) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s is virtio-mmio device number %d on QEMU's command line, but the virt "
+                    "machine has %d transports: QEMU refuses it (No 'virtio-bus' bus found)",
+                    what, p->index + 1, ARM_VIRT_MMIO_TRANSPORTS);
+        return NULL;
+    }
+    /* The k-th device takes the free transport with the highest number. */
+    guint64 base = ARM_VIRT_MMIO_BASE +
+                   (guint64)(ARM_VIRT_MMIO_TRANSPORTS - 1 - p->index) * ARM_VIRT_MMIO_SIZE;
+    return g_strdup_printf("/virtio-mmio@%016" G_GINT64_MODIFIER "x", base);
+}
+
+gboolean
+fwneg_of_check_transports(const FwnegOfContext *ctx, GError **error)
+{
+    if (ctx->machine != FWNEG_BOOT_MACHINE_ARM_VIRT ||
+        ctx->placement->n_virtio_mmio <= ARM_VIRT_MMIO_TRANSPORTS)
+        return TRUE;
+    g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                "%u virtio-mmio devices, but the virt machine has %d transports: QEMU refuses "
+                "the guest (No 'virtio-bus' bus found)",
+                ctx->placement->n_virtio_mmio, ARM_VIRT_MMIO_TRANSPORTS);
+    return FALSE;
+}
+
+/* NAME@SLOT on the root bus, for a PCI device QEMU placed itself. */
+static char *
+auto_pci_path(const FwnegOfContext *ctx, const FwnegPlacement *p, const char *name,
+              const char *what, GError **error)
+{
+    if (!check_placement(p, what, "PCI slot", error))
+        return NULL;
+    return g_strdup_printf("%s/%s@%x", ctx->root, name, p->index);
+}
+
+/* The PCI path of a device that may also be placed on virtio-mmio (with
+ * @mmio_suffix after the transport) or on an auto-placed root slot. */
+static char *
+placed_device_path(const FwnegOfContext *ctx, const FwnegPlacement *p, const FwnegAddress *a,
+                   const char *pci_name, const char *what, GError **error)
+{
+    if (p != NULL && p->kind == FWNEG_PLACE_VIRTIO_MMIO)
+        return virtio_mmio_path(ctx, p, what, error);
+    if (p != NULL && p->kind == FWNEG_PLACE_PCI_AUTO)
+        return auto_pci_path(ctx, p, pci_name, what, error);
+    return pci_device_path(ctx, a, pci_name, what, error);
+}
+
+static int
+controller_array_index(const FwnegDomain *domain, const FwnegController *c)
+{
+    for (guint i = 0; i < domain->controllers->len; i++)
+        if (g_ptr_array_index(domain->controllers, i) == c)
+            return (int)i;
+    return -1;
+}
+
+/* ---- disks -------------------------------------------------------------- */
 
 /* The drive address libvirt gives the disk (virDomainDiskDefAssignAddress)
  * when the XML has none.  FALSE when it cannot be derived here. */
@@ -423,15 +498,16 @@ scsi_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, const char *wha
     int controller, bus, target, unit;
 
     if (!disk_drive_address(disk, &controller, &bus, &target, &unit)) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s has no drive address; pass the defined XML (virsh dumpxml NAME)", what);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "%s has no drive address yet (libvirt assigns it when the guest is defined)",
+                    what);
         return NULL;
     }
     const FwnegController *c = find_controller(ctx->domain, FWNEG_CONTROLLER_SCSI, controller);
     if (c == NULL) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s: there is no <controller type='scsi' index='%d'>; pass the defined XML "
-                    "(virsh dumpxml NAME), which has every controller libvirt adds",
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "%s: there is no <controller type='scsi' index='%d'> yet (libvirt adds it "
+                    "when the guest is defined)",
                     what, controller);
         return NULL;
     }
@@ -446,9 +522,12 @@ scsi_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, const char *wha
         g_strdup_printf("<controller type='scsi' index='%d'>", controller);
     /* megasas (lsisas1078) has class 0x0104 RAID; every other HBA 0x0100. */
     const char *name = g_strcmp0(c->model, "lsisas1078") == 0 ? "raid" : "scsi";
-    g_autofree char *hba = pci_device_path(ctx, &c->address, name, controller_what, error);
+    int c_index = controller_array_index(ctx->domain, c);
+    const FwnegPlacement *p = c_index >= 0 ? &ctx->placement->controllers[c_index] : NULL;
+    g_autofree char *hba = placed_device_path(ctx, p, &c->address, name, controller_what, error);
     if (hba == NULL)
         return NULL;
+    /* virtio-scsi-device: the same bus formatter as on PCI */
     if (scsi_model_uses_unit_as_id(c->model))
         return g_strdup_printf("%s/channel@0/disk@%x,0", hba, unit);
     return g_strdup_printf("%s/channel@%x/disk@%x,%x", hba, bus, target, unit);
@@ -463,17 +542,14 @@ fwneg_of_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, guint index
     const char *bus = disk->bus ? disk->bus : "";
     int controller, drive_bus, target, unit;
 
+    if (!check_machine(ctx, what, error))
+        return NULL;
     if (g_str_equal(bus, "virtio")) {
-        if (disk->address.type == FWNEG_ADDRESS_VIRTIO_MMIO) {
-            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                        "%s: virtio-mmio disks are not modelled for boot order (their transport "
-                        "depends on every virtio-mmio device's command-line position)",
-                        what);
-            return NULL;
-        }
-        /* virtio-blk-pci: class 0x0100; virtio-bus is transparent. */
-        return finish_path(pci_device_path(ctx, &disk->address, "scsi", what, error), "/disk@0,0",
-                           what, error);
+        /* virtio-blk-pci: class 0x0100; virtio-bus is transparent (virtio-blk-device
+         * on a virtio-mmio transport likewise). */
+        return finish_path(placed_device_path(ctx, &ctx->placement->disks[index], &disk->address,
+                                              "scsi", what, error),
+                           "/disk@0,0", what, error);
     }
     if (g_str_equal(bus, "scsi"))
         return finish_path(scsi_disk_path(ctx, disk, what, error), "", what, error);
@@ -540,6 +616,9 @@ fwneg_of_disk_path(const FwnegOfContext *ctx, const FwnegDisk *disk, guint index
 
 /* ---- interfaces and host devices ---------------------------------------- */
 
+static char *vfio_pci_path(const FwnegOfContext *ctx, const FwnegAddress *source,
+                           const FwnegAddress *guest, const char *what, GError **error);
+
 char *
 fwneg_of_interface_path(const FwnegOfContext *ctx, const FwnegInterface *iface, guint index,
                         GError **error)
@@ -547,23 +626,17 @@ fwneg_of_interface_path(const FwnegOfContext *ctx, const FwnegInterface *iface, 
     g_autofree char *label = fwneg_interface_label(iface, index);
     g_autofree char *what = g_strdup_printf("<interface> %s", label);
 
-    if (g_strcmp0(iface->type, "hostdev") == 0) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                    "%s: type='hostdev' interfaces are not modelled for boot order (the name "
-                    "comes from the host device's PCI class); use <hostdev> instead",
-                    what);
+    if (!check_machine(ctx, what, error))
         return NULL;
-    }
+    if (g_strcmp0(iface->type, "hostdev") == 0)
+        return finish_path(vfio_pci_path(ctx, &iface->hostdev_source, &iface->address, what, error),
+                           "", what, error);
     if (g_strcmp0(iface->model, "usb-net") == 0)
         return finish_path(usb_port_path(ctx, &iface->address, "network", what, error),
                            "/ethernet-phy@0", what, error);
-    if (iface->address.type == FWNEG_ADDRESS_VIRTIO_MMIO) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
-                    "%s: virtio-mmio interfaces are not modelled for boot order", what);
-        return NULL;
-    }
-    /* Every PCI NIC QEMU has is class 0x0200. */
-    return finish_path(pci_device_path(ctx, &iface->address, "ethernet", what, error),
+    /* Every PCI NIC QEMU has is class 0x0200; virtio-net-device on a transport. */
+    return finish_path(placed_device_path(ctx, &ctx->placement->interfaces[index], &iface->address,
+                                          "ethernet", what, error),
                        "/ethernet-phy@0", what, error);
 }
 
@@ -583,32 +656,48 @@ read_sysfs_hex(const char *dir, const char *file, guint64 *value, GError **error
     return TRUE;
 }
 
+/* vfio-pci copies the host device's config space: its class names the node
+ * (QEMU hw/pci/pci.c pci_dev_fw_name), read from sysfs inside the sysroot. */
+static char *
+vfio_pci_path(const FwnegOfContext *ctx, const FwnegAddress *source, const FwnegAddress *guest,
+              const char *what, GError **error)
+{
+    if (source->type != FWNEG_ADDRESS_PCI) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s has no host PCI address (<source><address type='pci' …/>)", what);
+        return NULL;
+    }
+    g_autofree char *host_dir =
+        g_strdup_printf("/sys/bus/pci/devices/%04x:%02x:%02x.%x",
+                        source->domain == FWNEG_UNSET ? 0 : source->domain,
+                        source->bus == FWNEG_UNSET ? 0 : source->bus,
+                        source->slot == FWNEG_UNSET ? 0 : source->slot,
+                        source->function == FWNEG_UNSET ? 0 : source->function);
+    g_autofree char *dir = fwneg_sysroot_path(ctx->sysroot, host_dir);
+    guint64 class_code, vendor, device;
+    if (!read_sysfs_hex(dir, "class", &class_code, error) ||
+        !read_sysfs_hex(dir, "vendor", &vendor, error) ||
+        !read_sysfs_hex(dir, "device", &device, error)) {
+        g_prefix_error(error, "%s: ", what);
+        return NULL;
+    }
+    g_autofree char *name =
+        fwneg_of_pci_name((guint16)(class_code >> 8), (guint16)vendor, (guint16)device);
+    return pci_device_path(ctx, guest, name, what, error);
+}
+
 char *
 fwneg_of_hostdev_path(const FwnegOfContext *ctx, const FwnegHostdev *hostdev, guint index,
-                      const char *sysfs_root, GError **error)
+                      GError **error)
 {
     g_autofree char *what = hostdev->alias ? g_strdup_printf("<hostdev> %s", hostdev->alias)
                                            : g_strdup_printf("<hostdev> hostdev[%u]", index);
 
-    if (g_strcmp0(hostdev->type, "pci") == 0) {
-        const FwnegAddress *s = &hostdev->source;
-        g_autofree char *dir = g_strdup_printf(
-            "%s/bus/pci/devices/%04x:%02x:%02x.%x", sysfs_root,
-            s->domain == FWNEG_UNSET ? 0 : s->domain, s->bus == FWNEG_UNSET ? 0 : s->bus,
-            s->slot == FWNEG_UNSET ? 0 : s->slot, s->function == FWNEG_UNSET ? 0 : s->function);
-        guint64 class_code, vendor, device;
-        if (!read_sysfs_hex(dir, "class", &class_code, error) ||
-            !read_sysfs_hex(dir, "vendor", &vendor, error) ||
-            !read_sysfs_hex(dir, "device", &device, error)) {
-            g_prefix_error(error, "%s: ", what);
-            return NULL;
-        }
-        /* vfio-pci copies the host's config space: its class names the node; no suffix. */
-        g_autofree char *name =
-            fwneg_of_pci_name((guint16)(class_code >> 8), (guint16)vendor, (guint16)device);
-        return finish_path(pci_device_path(ctx, &hostdev->address, name, what, error), "", what,
-                           error);
-    }
+    if (!check_machine(ctx, what, error))
+        return NULL;
+    if (g_strcmp0(hostdev->type, "pci") == 0) /* vfio-pci: no suffix */
+        return finish_path(vfio_pci_path(ctx, &hostdev->source, &hostdev->address, what, error), "",
+                           what, error);
     if (g_strcmp0(hostdev->type, "usb") == 0)
         return finish_path(usb_port_path(ctx, &hostdev->address, "usb-host", what, error), "", what,
                            error);
@@ -616,4 +705,27 @@ fwneg_of_hostdev_path(const FwnegOfContext *ctx, const FwnegHostdev *hostdev, gu
                 "%s: host device type '%s' is not modelled for boot order (pci and usb are)", what,
                 hostdev->type ? hostdev->type : "");
     return NULL;
+}
+
+/* ---- filesystems -------------------------------------------------------- */
+
+char *
+fwneg_of_filesystem_path(const FwnegOfContext *ctx, const FwnegFilesystem *fs, guint index,
+                         GError **error)
+{
+    g_autofree char *what =
+        fs->alias ? g_strdup_printf("<filesystem> %s", fs->alias)
+                  : g_strdup_printf("<filesystem> %s", fs->target_dir ? fs->target_dir : "?");
+
+    if (!check_machine(ctx, what, error))
+        return NULL;
+    if (g_strcmp0(fs->driver, "virtiofs") != 0) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s: boot order is only supported for virtiofs (libvirt 9.0)", what);
+        return NULL;
+    }
+    /* vhost-user-fs-pci is class 0x0180 (no name): pci1af4,105a (modern id 0x1040+26). */
+    return finish_path(placed_device_path(ctx, &ctx->placement->filesystems[index], &fs->address,
+                                          "pci1af4,105a", what, error),
+                       "/filesystem@0", what, error);
 }

@@ -105,6 +105,20 @@ fwneg_cmd_migrate_check(int argc, char **argv)
         fwneg_engine_plan(guest->engine, guest->domain, &target, NULL, &error);
     if (local == NULL)
         return fwneg_cli_report_error(error);
+    /* RAM block names and boot paths are what a target must reproduce: both
+     * sides need libvirt's defined XML. */
+    const FwnegPlan *open_plan = recorded->pending->len > 0 ? recorded
+                                 : local->pending->len > 0  ? local
+                                                            : NULL;
+    if (open_plan != NULL) {
+        const FwnegPendingPart *pending = g_ptr_array_index(open_plan->pending, 0);
+        g_set_error(&error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "migrate-check: the %s plan was made from XML libvirt had not defined (%s: "
+                    "%s); use the defined guest's XML (virsh dumpxml NAME)%s",
+                    open_plan == recorded ? "recorded" : "local", pending->part, pending->reason,
+                    open_plan == recorded ? " and record it again" : "");
+        return fwneg_cli_report_error(error);
+    }
     fwneg_plan_adopt_recorded_fw_cfg(local, recorded,
                                      guest->options->state_dir ? guest->options->state_dir
                                                                : FWNEG_DEFAULT_STATE_DIR);

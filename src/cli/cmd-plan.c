@@ -83,6 +83,15 @@ render_plan(const FwnegPlan *plan, const FwnegCliGuest *guest, OutputFormat form
     case OUTPUT_JSON:
         return fwneg_plan_to_json(plan);
     case OUTPUT_QEMU_ARGS:
+        /* -set device.ALIAS… needs libvirt's aliases and addresses. */
+        if (plan->pending->len > 0) {
+            const FwnegPendingPart *pending = g_ptr_array_index(plan->pending, 0);
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                        "%s: --output=qemu-args needs the defined guest (virsh define, then "
+                        "virsh dumpxml NAME): %s: %s",
+                        guest->domain->source_name, pending->part, pending->reason);
+            return NULL;
+        }
         return fwneg_plan_to_qemu_args(plan);
     case OUTPUT_XML:
         return fwneg_plan_to_domain_xml(plan, guest->domain, guest->xml, guest->xml_len, error);

@@ -330,6 +330,13 @@ parse_interface(FwnegDomainParser *parser, const xmlNode *node, int position, GE
         } else if (fwneg_xml_is(child, "address")) {
             if (!fwneg_parse_address(parser, child, &iface->address, error))
                 return FALSE;
+        } else if (fwneg_xml_is(child, "source") && g_strcmp0(iface->type, "hostdev") == 0) {
+            /* <source><address type='pci' …/>: the host device vfio-pci passes through */
+            xmlNode *address = fwneg_xml_child(child, "address");
+            g_autofree char *address_type = address ? fwneg_xml_attr(address, "type") : NULL;
+            if (g_strcmp0(address_type, "pci") == 0 &&
+                !fwneg_parse_pci_source_address(parser, address, &iface->hostdev_source, error))
+                return FALSE;
         }
     }
     g_ptr_array_add(parser->domain->interfaces, g_steal_pointer(&iface));
@@ -430,6 +437,10 @@ fwneg_parse_devices(FwnegDomainParser *parser, const xmlNode *devices, int *posi
             ok = parse_hostdev(parser, child, here, error);
         } else if (fwneg_xml_is(child, "video")) {
             ok = parse_video(parser, child, here, error);
+        } else if (fwneg_xml_is(child, "filesystem")) {
+            ok = fwneg_parse_filesystem(parser, child, here, error);
+        } else if (child->ns == NULL) {
+            ok = fwneg_parse_other_device(parser, child, here, error);
         }
         if (!ok)
             return FALSE;

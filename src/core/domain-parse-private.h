@@ -79,6 +79,12 @@ gboolean fwneg_parse_device_boot(FwnegDomainParser *parser, const xmlNode *node,
                                  GError **error);
 char *fwneg_parse_alias(const xmlNode *node);
 
+/* <filesystem> and any device element not modelled otherwise (domain-parse-placed.c). */
+gboolean fwneg_parse_filesystem(FwnegDomainParser *parser, const xmlNode *node, int position,
+                                GError **error);
+gboolean fwneg_parse_other_device(FwnegDomainParser *parser, const xmlNode *node, int position,
+                                  GError **error);
+
 /* Everything inside one <devices> element; *@position counts element
  * children across <devices> elements. */
 gboolean fwneg_parse_devices(FwnegDomainParser *parser, const xmlNode *devices, int *position,

@@ -243,6 +243,46 @@ check_stateless(const FwnegDomain *domain, GError **error)
     return TRUE;
 }
 
+/* <rom> on a device that is not PCI (qemuValidateDomainDeviceInfo). */
+static gboolean
+check_rom_address(const FwnegDomain *domain, const FwnegRom *rom, const FwnegAddress *address,
+                  const char *what, GError **error)
+{
+    gboolean tuned = rom->enabled != FWNEG_TRISTATE_ABSENT || rom->bar != FWNEG_TRISTATE_ABSENT ||
+                     rom->file != NULL;
+    if (!tuned || address->type == FWNEG_ADDRESS_PCI || address->type == FWNEG_ADDRESS_NONE)
+        return TRUE;
+    return refuse(error, domain, what, "ROM tuning is only supported for PCI devices",
+                  "remove its <rom> element, or give it a PCI address");
+}
+
+/* Device rules that concern the firmware side (virDomainFSDefValidate,
+ * qemuValidateDomainDeviceInfo). */
+static gboolean
+check_devices(const FwnegDomain *domain, GError **error)
+{
+    for (guint i = 0; domain->filesystems && i < domain->filesystems->len; i++) {
+        const FwnegFilesystem *fs = g_ptr_array_index(domain->filesystems, i);
+        if (fs->boot_order != FWNEG_UNSET && g_strcmp0(fs->driver, "virtiofs") != 0)
+            return refuse(error, domain, "<filesystem><boot>",
+                          "boot order is only supported for virtiofs",
+                          "use <driver type='virtiofs'/> or remove its <boot order>");
+    }
+    for (guint i = 0; domain->interfaces && i < domain->interfaces->len; i++) {
+        const FwnegInterface *iface = g_ptr_array_index(domain->interfaces, i);
+        g_autofree char *label = fwneg_interface_label(iface, i);
+        g_autofree char *what = g_strdup_printf("<interface> %s", label);
+        if (!check_rom_address(domain, &iface->rom, &iface->address, what, error))
+            return FALSE;
+    }
+    for (guint i = 0; domain->hostdevs && i < domain->hostdevs->len; i++) {
+        const FwnegHostdev *hostdev = g_ptr_array_index(domain->hostdevs, i);
+        if (!check_rom_address(domain, &hostdev->rom, &hostdev->address, "<hostdev>", error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
 fwneg_domain_validate_libvirt(const FwnegDomain *domain, const char *canonical_machine,
                               GError **error)
@@ -261,7 +301,7 @@ fwneg_domain_validate_libvirt(const FwnegDomain *domain, const char *canonical_m
     } else if (!check_manual_loader(domain, error)) {
         return FALSE;
     }
-    if (!has_loader_definition(domain))
-        return TRUE;
-    return check_stateless(domain, error);
+    if (has_loader_definition(domain) && !check_stateless(domain, error))
+        return FALSE;
+    return check_devices(domain, error);
 }

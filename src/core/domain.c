@@ -72,6 +72,7 @@ fwneg_interface_free(FwnegInterface *iface)
     g_free(iface->alias);
     rom_clear(&iface->rom);
     address_clear(&iface->address);
+    address_clear(&iface->hostdev_source);
     g_free(iface);
 }
 
@@ -97,6 +98,50 @@ fwneg_video_free(FwnegVideo *video)
     g_free(video->alias);
     address_clear(&video->address);
     g_free(video);
+}
+
+void
+fwneg_filesystem_free(FwnegFilesystem *fs)
+{
+    if (fs == NULL)
+        return;
+    g_free(fs->type);
+    g_free(fs->driver);
+    g_free(fs->target_dir);
+    g_free(fs->alias);
+    address_clear(&fs->address);
+    g_free(fs);
+}
+
+void
+fwneg_other_device_free(FwnegOtherDevice *device)
+{
+    if (device == NULL)
+        return;
+    g_free(device->element);
+    g_free(device->type);
+    g_free(device->bus);
+    address_clear(&device->address);
+    g_free(device);
+}
+
+FwnegFilesystem *
+fwneg_filesystem_new(void)
+{
+    FwnegFilesystem *fs = g_new0(FwnegFilesystem, 1);
+    fs->boot_order = FWNEG_UNSET;
+    fs->xml_position = FWNEG_UNSET;
+    address_init(&fs->address);
+    return fs;
+}
+
+FwnegOtherDevice *
+fwneg_other_device_new(void)
+{
+    FwnegOtherDevice *device = g_new0(FwnegOtherDevice, 1);
+    device->xml_position = FWNEG_UNSET;
+    address_init(&device->address);
+    return device;
 }
 
 FwnegController *
@@ -129,6 +174,7 @@ fwneg_interface_new(void)
     iface->boot_order = FWNEG_UNSET;
     iface->xml_position = FWNEG_UNSET;
     address_init(&iface->address);
+    address_init(&iface->hostdev_source);
     return iface;
 }
 
@@ -192,6 +238,8 @@ fwneg_domain_new(void)
         g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_fw_cfg_entry_free);
     domain->device_overrides =
         g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_device_override_free);
+    domain->filesystems = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_filesystem_free);
+    domain->others = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_other_device_free);
     return domain;
 }
 
@@ -227,6 +275,8 @@ fwneg_domain_free(FwnegDomain *domain)
     g_clear_pointer(&domain->videos, g_ptr_array_unref);
     g_clear_pointer(&domain->fw_cfg_entries, g_ptr_array_unref);
     g_clear_pointer(&domain->device_overrides, g_ptr_array_unref);
+    g_clear_pointer(&domain->filesystems, g_ptr_array_unref);
+    g_clear_pointer(&domain->others, g_ptr_array_unref);
     g_free(domain->fwneg_metadata);
     g_free(domain->source_name);
     g_free(domain);
@@ -253,6 +303,13 @@ fwneg_arch_to_qemu_target(const char *libvirt_arch)
             return arch_targets[i].qemu_target;
     }
     return NULL;
+}
+
+gboolean
+fwneg_arch_is_modelled(const char *libvirt_arch)
+{
+    static const char *const modelled[] = {"x86_64", "i686", "aarch64", "armv7l", "riscv64", NULL};
+    return libvirt_arch != NULL && g_strv_contains(modelled, libvirt_arch);
 }
 
 char *
@@ -359,4 +416,61 @@ fwneg_domain_find_fw_cfg_entry(const FwnegDomain *domain, const char *name)
             return entry;
     }
     return NULL;
+}
+
+int
+fwneg_disk_name_to_index(const char *name)
+{
+    static const char *const prefixes[] = {"fd", "hd", "vd", "sd", "xvd", "ubd"};
+    const char *p = NULL;
+    int index = 0;
+    guint letters = 0;
+
+    if (name == NULL)
+        return -1;
+    for (gsize i = 0; i < G_N_ELEMENTS(prefixes) && p == NULL; i++)
+        if (g_str_has_prefix(name, prefixes[i]))
+            p = name + strlen(prefixes[i]);
+    if (p == NULL)
+        return -1;
+    /* libvirt virDiskNameParse: up to 7 letters, "aa" follows "z". */
+    for (; g_ascii_islower(*p) && letters < 7; p++, letters++)
+        index = (index + (letters == 0 ? 0 : 1)) * 26 + (*p - 'a');
+    if (letters == 0)
+        return -1;
+    for (; *p; p++)
+        if (!g_ascii_isdigit(*p))
+            return -1;
+    return index;
+}
+
+GArray *
+fwneg_libvirt_disk_order(const FwnegDomain *domain)
+{
+    GArray *order = g_array_new(FALSE, FALSE, sizeof(guint));
+
+    for (guint d = 0; domain->disks && d < domain->disks->len; d++) {
+        const FwnegDisk *disk = g_ptr_array_index(domain->disks, d);
+        int disk_index = fwneg_disk_name_to_index(disk->target_dev);
+        int insert_at = -1;
+
+        /* virDomainDiskInsert: walk back over the disks already placed; before
+         * the first one on the same bus with a larger index, else right after
+         * the last one on that bus, else at the end. */
+        for (int i = (int)order->len - 1; i >= 0; i--) {
+            const FwnegDisk *placed =
+                g_ptr_array_index(domain->disks, g_array_index(order, guint, i));
+            if (g_strcmp0(placed->bus, disk->bus) != 0)
+                continue;
+            if (fwneg_disk_name_to_index(placed->target_dev) > disk_index)
+                insert_at = i;
+            else if (insert_at == -1)
+                insert_at = i + 1;
+        }
+        if (insert_at == -1)
+            g_array_append_val(order, d);
+        else
+            g_array_insert_val(order, (guint)insert_at, d);
+    }
+    return order;
 }

@@ -87,7 +87,7 @@ typedef struct {
 } FwnegDisk;
 
 typedef struct {
-    char *type; /* network | bridge | user | direct | … */
+    char *type; /* network | bridge | user | direct | hostdev | … */
     char *mac;
     char *model; /* virtio | e1000 | e1000e | rtl8139 | … or NULL (libvirt default) */
     char *alias;
@@ -95,6 +95,9 @@ typedef struct {
     FwnegRom rom;
     FwnegAddress address;
     int xml_position;
+    /* type='hostdev': the host PCI device (<source><address type='pci'>), passed
+     * through with vfio-pci; FWNEG_ADDRESS_NONE otherwise. */
+    FwnegAddress hostdev_source;
 } FwnegInterface;
 
 typedef struct {
@@ -106,6 +109,28 @@ typedef struct {
     FwnegAddress address; /* guest address */
     int xml_position;
 } FwnegHostdev;
+
+/* <filesystem>: a virtio-9p or virtiofs (vhost-user-fs) share. */
+typedef struct {
+    char *type;   /* mount | block | file | template | ram | bind | volume */
+    char *driver; /* <driver type=…>: virtiofs | path | handle | loop | nbd | ploop, or NULL */
+    char *target_dir; /* <target dir=…>: the mount tag */
+    char *alias;
+    int boot_order; /* <boot order=N> (libvirt allows it for virtiofs only) */
+    FwnegAddress address;
+    int xml_position;
+} FwnegFilesystem;
+
+/* Any other device element, kept for where libvirt and QEMU put it: it may take
+ * a virtio-mmio transport or a PCI slot (<input>, <memballoon>, <rng>, <vsock>,
+ * <memory>, <channel>, <console>, <graphics>, …). */
+typedef struct {
+    char *element; /* the element name */
+    char *type;    /* type= (input, channel, console), model= (memballoon, rng, vsock, memory) */
+    char *bus;     /* <input bus=…>, or the <target type=…> of a channel/console */
+    FwnegAddress address;
+    int xml_position;
+} FwnegOtherDevice;
 
 typedef struct {
     char *model; /* vga | cirrus | qxl | virtio | bochs | ramfb | none | … */
@@ -185,6 +210,8 @@ typedef struct {
     GPtrArray *interfaces;  /* FwnegInterface* */
     GPtrArray *hostdevs;    /* FwnegHostdev* */
     GPtrArray *videos;      /* FwnegVideo* */
+    GPtrArray *filesystems; /* FwnegFilesystem* */
+    GPtrArray *others;      /* FwnegOtherDevice*: every other <devices> child element */
 
     GPtrArray *fw_cfg_entries;   /* FwnegFwCfgEntry*: every <sysinfo type='fwcfg'> entry */
     gboolean has_fw_cfg_sysinfo; /* a <sysinfo type='fwcfg'> block exists (even empty) */
@@ -211,16 +238,22 @@ FwnegHostdev *fwneg_hostdev_new(void);
 FwnegVideo *fwneg_video_new(void);
 void fwneg_fw_cfg_entry_free(FwnegFwCfgEntry *entry);
 void fwneg_device_override_free(FwnegDeviceOverride *override);
+FwnegFilesystem *fwneg_filesystem_new(void);
+FwnegOtherDevice *fwneg_other_device_new(void);
 void fwneg_controller_free(FwnegController *controller);
 void fwneg_disk_free(FwnegDisk *disk);
 void fwneg_interface_free(FwnegInterface *iface);
 void fwneg_hostdev_free(FwnegHostdev *hostdev);
 void fwneg_video_free(FwnegVideo *video);
+void fwneg_filesystem_free(FwnegFilesystem *fs);
+void fwneg_other_device_free(FwnegOtherDevice *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegController, fwneg_controller_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegDisk, fwneg_disk_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegInterface, fwneg_interface_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegHostdev, fwneg_hostdev_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegVideo, fwneg_video_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegFilesystem, fwneg_filesystem_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegOtherDevice, fwneg_other_device_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegDomain, fwneg_domain_free)
 
 /* Parse domain XML held in memory.  @source_name names the input in messages
@@ -236,12 +269,26 @@ FwnegDomain *fwneg_domain_parse_file(const char *path, GError **error);
  * i686 → i386, armv7l → arm, others unchanged.  NULL for an unknown arch. */
 const char *fwneg_arch_to_qemu_target(const char *libvirt_arch);
 
+/* TRUE for the architectures fwneg plans guests for (x86_64, i686, aarch64,
+ * armv7l, riscv64); other libvirt architectures (ppc64, s390x, …) are not
+ * modelled. */
+gboolean fwneg_arch_is_modelled(const char *libvirt_arch);
+
 /* A short label for messages and the text output: alias, else target dev / MAC, else
  * "<kind>[N]".  Returned string is owned by the caller. */
 char *fwneg_disk_label(const FwnegDisk *disk, guint index);
 char *fwneg_interface_label(const FwnegInterface *iface, guint index);
 
-const char *fwneg_tristate_to_string(FwnegTristate t); /* "yes" | "no" | NULL */
+const char *fwneg_tristate_to_string(FwnegTristate t);
+
+/* libvirt's disk order index of a target dev name (virDiskNameToIndex): vda 0,
+ * vdz 25, vdaa 26; -1 when the name is not a disk name. */
+int fwneg_disk_name_to_index(const char *name);
+
+/* libvirt's internal disk order (virDomainDiskInsert while parsing): disks
+ * grouped by bus in order of first appearance, sorted inside a group by target
+ * dev index.  Returns guint indexes into domain->disks. */
+GArray *fwneg_libvirt_disk_order(const FwnegDomain *domain); /* "yes" | "no" | NULL */
 
 /* The QEMU device id libvirt 9.0 gives interface @index: its <alias>, else the
  * alias libvirt assigns at start (qemuAssignDeviceNetAlias: "netN", N one more

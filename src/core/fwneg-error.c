@@ -12,6 +12,7 @@ fwneg_error_exit_status(const GError *error)
     switch ((FwnegErrorCode)error->code) {
     case FWNEG_ERROR_INVALID_INPUT:
     case FWNEG_ERROR_USAGE:
+    case FWNEG_ERROR_PENDING:
         return 2;
     case FWNEG_ERROR_UNSATISFIABLE:
     case FWNEG_ERROR_HOST:

@@ -34,8 +34,24 @@ usual_alias_of(const char *canonical)
     return NULL;
 }
 
+/* The versioned name an unversioned alias stands for in QEMU 7.2 ("pc" →
+ * pc-i440fx-7.2), NULL when @name is not an alias on @arch: "virt" is one on
+ * ARM but the only (canonical) virt machine on RISC-V and LoongArch. */
+static const char *
+alias_example(const char *name, const char *arch)
+{
+    if (strcmp(name, "pc") == 0)
+        return "pc-i440fx-7.2";
+    if (strcmp(name, "q35") == 0)
+        return "pc-q35-7.2";
+    if (strcmp(name, "virt") == 0 && !g_str_has_prefix(arch ? arch : "", "riscv") &&
+        g_strcmp0(arch, "loongarch64") != 0)
+        return "virt-7.2";
+    return NULL;
+}
+
 FwnegHostFacts *
-fwneg_host_facts_from_canonical(const char *canonical_machine, GError **error)
+fwneg_host_facts_from_canonical(const char *canonical_machine, const char *arch, GError **error)
 {
     if (!fwneg_machine_name_is_valid(canonical_machine)) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE,
@@ -44,14 +60,15 @@ fwneg_host_facts_from_canonical(const char *canonical_machine, GError **error)
                     canonical_machine ? canonical_machine : "");
         return NULL;
     }
-    /* x86 "pc" and "q35" are aliases in every QEMU; globs in descriptors match
-     * only the versioned name, so accepting them would silently match nothing. */
-    if (strcmp(canonical_machine, "pc") == 0 || strcmp(canonical_machine, "q35") == 0) {
+    /* "pc", "q35" and ARM's "virt" are aliases in every QEMU: descriptor globs
+     * and fwneg's feature data match only the versioned names, so accepting
+     * one would silently match nothing.  Every alias is refused alike. */
+    const char *example = alias_example(canonical_machine, arch);
+    if (example != NULL) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE,
-                    "--canonical-machine '%s' is an alias, not a canonical machine type; give "
-                    "the versioned name, e.g. %s",
-                    canonical_machine,
-                    strcmp(canonical_machine, "pc") == 0 ? "pc-i440fx-7.2" : "pc-q35-7.2");
+                    "--canonical-machine '%s' is an alias, not a canonical machine type%s%s; "
+                    "give the versioned name, e.g. %s",
+                    canonical_machine, arch ? " on " : "", arch ? arch : "", example);
         return NULL;
     }
 

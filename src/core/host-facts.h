@@ -55,7 +55,10 @@ FwnegHostFacts *fwneg_host_facts_probe_full(const char *emulator, const char *ca
 
 /* Facts for a host without QEMU: one canonical machine named by the user; the
  * version comes from its suffix (pc-q35-7.2 → 7.2.0). */
-FwnegHostFacts *fwneg_host_facts_from_canonical(const char *canonical_machine, GError **error);
+/* @arch (the guest's libvirt arch, NULL when unknown) decides whether an
+ * unversioned name is an alias, which is refused (FWNEG_ERROR_USAGE). */
+FwnegHostFacts *fwneg_host_facts_from_canonical(const char *canonical_machine, const char *arch,
+                                                GError **error);
 
 /* Canonical name for @machine (an alias or a canonical name; NULL = the default
  * machine).  Returns NULL and FWNEG_ERROR_UNSATISFIABLE listing what exists when

@@ -27,7 +27,7 @@ struct _FwnegEngine {
     FwnegPlanData *data;
     GPtrArray *warnings;   /* char* */
     GHashTable *emulators; /* path -> ProbedEmulator* */
-    GHashTable *canonical; /* canonical machine name -> FwnegHostFacts* */
+    GHashTable *canonical; /* "ARCH/canonical machine name" -> FwnegHostFacts* */
     FwnegRomHashCache *rom_hashes;
 };
 
@@ -216,13 +216,16 @@ fwneg_engine_host_facts(FwnegEngine *engine, const FwnegDomain *domain, const Fw
 {
     FwnegOptions options = fwneg_engine_call_options(engine, call);
     if (options.canonical_machine != NULL) {
-        FwnegHostFacts *facts = g_hash_table_lookup(engine->canonical, options.canonical_machine);
+        /* Whether a name is an alias depends on the guest's architecture. */
+        g_autofree char *key =
+            g_strdup_printf("%s/%s", domain->arch ? domain->arch : "", options.canonical_machine);
+        FwnegHostFacts *facts = g_hash_table_lookup(engine->canonical, key);
         if (facts != NULL)
             return facts;
-        facts = fwneg_host_facts_from_canonical(options.canonical_machine, error);
+        facts = fwneg_host_facts_from_canonical(options.canonical_machine, domain->arch, error);
         if (facts == NULL)
             return NULL;
-        g_hash_table_replace(engine->canonical, g_strdup(options.canonical_machine), facts);
+        g_hash_table_replace(engine->canonical, g_steal_pointer(&key), facts);
         return facts;
     }
 

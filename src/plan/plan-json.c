@@ -4,7 +4,10 @@
  * is always present: a NULL string becomes JSON null and an empty list stays [].
  * Keys beyond the contract are only ever appended after the documented ones of
  * the same object (firmware: mode, device, nvram, requires-smm, warnings; top
- * level: warnings), so readers that walk keys in order see the contract first.
+ * level: warnings, pending), so readers that walk keys in order see the
+ * contract first.  For XML libvirt has not defined yet, the parts that need its
+ * addresses are null (bootorder, fdt.nodes, roms[].ramblock) and "pending"
+ * lists each with the reason.
  */
 #include "plan.h"
 
@@ -162,8 +165,27 @@ fdt_to_json(const FwnegPlan *plan)
         return NULL;
     o = json_object_new_object();
     json_object_object_add(o, "file", json_string_or_null(plan->fdt_file));
-    json_object_object_add(o, "nodes", json_string_array(plan->fdt_nodes));
+    /* The nodes follow the bootorder lines: unknown while those are pending. */
+    json_object_object_add(
+        o, "nodes",
+        fwneg_plan_pending_reason(plan, "bootorder") ? NULL : json_string_array(plan->fdt_nodes));
     return o;
+}
+
+static json_object *
+pending_to_json(GPtrArray *pending)
+{
+    json_object *array = json_object_new_array();
+
+    for (guint i = 0; pending && i < pending->len; i++) {
+        const FwnegPendingPart *p = g_ptr_array_index(pending, i);
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "part", json_string_or_null(p->part));
+        json_object_object_add(o, "reason", json_string_or_null(p->reason));
+        json_object_array_add(array, o);
+    }
+    return array;
 }
 
 char *
@@ -176,11 +198,16 @@ fwneg_plan_to_json(const FwnegPlan *plan)
     json_object_object_add(root, "domain", domain_to_json(plan));
     json_object_object_add(root, "firmware", firmware_to_json(plan));
     json_object_object_add(root, "roms", roms_to_json(plan->roms));
-    json_object_object_add(root, "bootorder", json_string_array(plan->bootorder));
+    /* null, not [], while the lines wait for libvirt's addresses (see "pending") */
+    json_object_object_add(
+        root, "bootorder",
+        fwneg_plan_pending_reason(plan, "bootorder") ? NULL : json_string_array(plan->bootorder));
     json_object_object_add(root, "fw_cfg", fw_cfg_to_json(plan->fw_cfg));
     json_object_object_add(root, "fdt", fdt_to_json(plan));
     /* fwneg extension: the planner's own warnings (firmware ones are in firmware.warnings) */
     json_object_object_add(root, "warnings", json_string_array(plan->warnings));
+    /* fwneg extension: the parts (null above) that need libvirt's defined XML */
+    json_object_object_add(root, "pending", pending_to_json(plan->pending));
 
     /* NOSLASHESCAPE: paths print as /usr/share/…, not \/usr\/share\/… */
     out = g_strconcat(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |

@@ -36,6 +36,7 @@
  *                  size="262144" sha256="…" rombar="yes"/>…
  *     </fwneg:roms>
  *     <fwneg:bootorder><fwneg:entry>/pci@i0cf8/…</fwneg:entry>…</fwneg:bootorder>
+ *     (XML before `virsh define`: no bootorder, and <fwneg:pending part="…">why</…>)
  *     <fwneg:fw_cfg><fwneg:file name="…" origin="qemu|fwneg">HEX</fwneg:file>…</fwneg:fw_cfg>
  *     <fwneg:fdt file="…"><fwneg:node>…</fwneg:node>…</fwneg:fdt>      (ARM only)
  *   </fwneg:plan>
@@ -633,11 +634,20 @@ plan_xml_record_plan(xmlNode *domain, const FwnegPlan *plan)
     record_machine(plan_node, plan);
     record_firmware(plan_node, plan);
     record_roms(plan_node, plan->roms);
-    if (plan->bootorder)
+    gboolean boot_pending = fwneg_plan_pending_reason(plan, "bootorder") != NULL;
+    if (plan->bootorder && !boot_pending)
         record_strings(plan_node, "bootorder", "entry", NULL, plan->bootorder);
     record_fw_cfg(plan_node, plan->fw_cfg);
     if (plan->has_fdt)
-        record_strings(plan_node, "fdt", "node", plan->fdt_file, plan->fdt_nodes);
+        record_strings(plan_node, "fdt", "node", plan->fdt_file,
+                       boot_pending ? NULL : plan->fdt_nodes);
+    /* XML before `virsh define`: what the plan could not say yet, and why. */
+    for (guint i = 0; plan->pending && i < plan->pending->len; i++) {
+        const FwnegPendingPart *pending = g_ptr_array_index(plan->pending, i);
+        xmlNode *node = plan_xml_append_element(plan_node, plan_node->ns, "pending");
+        plan_xml_set_prop(node, "part", pending->part);
+        set_text(node, pending->reason);
+    }
 }
 
 /* ---- serializing ---- */

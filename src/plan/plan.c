@@ -29,6 +29,7 @@ fwneg_plan_free(FwnegPlan *plan)
     g_clear_pointer(&plan->fdt_nodes, g_ptr_array_unref);
     g_clear_pointer(&plan->warnings, g_ptr_array_unref);
     g_clear_pointer(&plan->decided_by, g_ptr_array_unref);
+    g_clear_pointer(&plan->pending, g_ptr_array_unref);
     g_free(plan);
 }
 
@@ -43,6 +44,36 @@ fwneg_descriptor_note_free(FwnegDescriptorNote *note)
     g_free(note);
 }
 
+void
+fwneg_pending_part_free(FwnegPendingPart *pending)
+{
+    if (pending == NULL)
+        return;
+    g_free(pending->part);
+    g_free(pending->reason);
+    g_free(pending);
+}
+
+static void
+add_pending(FwnegPlan *plan, char *part, const char *reason)
+{
+    FwnegPendingPart *pending = g_new0(FwnegPendingPart, 1);
+    pending->part = part;
+    pending->reason = g_strdup(reason);
+    g_ptr_array_add(plan->pending, pending);
+}
+
+const char *
+fwneg_plan_pending_reason(const FwnegPlan *plan, const char *part)
+{
+    for (guint i = 0; plan->pending && i < plan->pending->len; i++) {
+        const FwnegPendingPart *pending = g_ptr_array_index(plan->pending, i);
+        if (g_strcmp0(pending->part, part) == 0)
+            return pending->reason;
+    }
+    return NULL;
+}
+
 FwnegPlan *
 fwneg_plan_new(void)
 {
@@ -54,6 +85,7 @@ fwneg_plan_new(void)
     plan->fw_cfg = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_fwcfg_file_free);
     plan->fdt_nodes = g_ptr_array_new_with_free_func(g_free);
     plan->warnings = g_ptr_array_new_with_free_func(g_free);
+    plan->pending = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_pending_part_free);
     return plan;
 }
 
@@ -104,16 +136,26 @@ plan_roms(FwnegPlan *plan, const FwnegDomain *domain, const char *machine,
         return FALSE;
     if (own_cache != NULL)
         fwneg_rom_hash_cache_save(own_cache);
+    for (guint i = 0; i < roms->len; i++) {
+        const FwnegDeviceRom *rom = g_ptr_array_index(roms, i);
+        if (rom->ramblock_pending != NULL)
+            add_pending(plan, g_strdup_printf("roms[%u].ramblock", plan->roms->len + i),
+                        rom->ramblock_pending);
+    }
     take_all(plan->roms, roms);
     return TRUE;
 }
 
 static gboolean
-plan_boot_order(FwnegPlan *plan, const FwnegDomain *domain, const char *machine, GError **error)
+plan_boot_order(FwnegPlan *plan, const FwnegDomain *domain, const char *machine,
+                const FwnegOptions *options, GError **error)
 {
-    g_autoptr(FwnegBootOrder) order = fwneg_bootorder_plan(domain, machine, error);
+    g_autoptr(FwnegBootOrder) order =
+        fwneg_bootorder_plan(domain, machine, options->sysroot, error);
     if (order == NULL)
         return FALSE;
+    if (order->pending != NULL)
+        add_pending(plan, g_strdup("bootorder"), order->pending);
     take_all(plan->bootorder, order->lines);
     take_all(plan->boot_entries, order->entries);
     plan->boot_strict = order->strict;
@@ -164,10 +206,12 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
     g_return_val_if_fail(domain != NULL && inputs != NULL && inputs->facts != NULL, NULL);
     g_autoptr(FwnegPlan) plan = fwneg_plan_new();
 
-    if (domain->arch == NULL || fwneg_arch_to_qemu_target(domain->arch) == NULL) {
-        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
-                    "%s: <os><type arch='%s'>: unknown architecture", domain->source_name,
-                    domain->arch ? domain->arch : "");
+    if (domain->arch == NULL || !fwneg_arch_is_modelled(domain->arch)) {
+        /* The parser already refused names libvirt does not know. */
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s: <os><type arch='%s'>: architecture not modelled; fwneg plans x86_64, "
+                    "i686, aarch64, armv7l and riscv64 guests",
+                    domain->source_name, domain->arch ? domain->arch : "");
         return NULL;
     }
 
@@ -210,7 +254,7 @@ fwneg_plan_build(const FwnegDomain *domain, const FwnegPlanInputs *inputs,
 
     /* The device-side stages, each returning its own result. */
     if (!plan_roms(plan, domain, machine, inputs, data, error) ||
-        !plan_boot_order(plan, domain, machine, error) ||
+        !plan_boot_order(plan, domain, machine, inputs->options, error) ||
         !plan_fw_cfg(plan, domain, machine, inputs, data, error))
         return NULL;
 

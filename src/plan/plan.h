@@ -23,6 +23,15 @@ G_BEGIN_DECLS
 /* libvirt 9.0 qemu.conf default nvram_dir (per-VM NVRAM files NAME_VARS.fd live here). */
 #define FWNEG_LIBVIRT_NVRAM_DIR "/var/lib/libvirt/qemu/nvram"
 
+/* A part of the plan that needs libvirt's defined XML (the addresses and
+ * devices libvirt assigns at `virsh define`): JSON shows it as null. */
+typedef struct {
+    char *part;   /* "bootorder", "roms[1].ramblock" */
+    char *reason; /* what libvirt has yet to assign */
+} FwnegPendingPart;
+
+void fwneg_pending_part_free(FwnegPendingPart *pending);
+
 typedef struct {
     /* domain */
     char *name, *uuid, *arch;
@@ -57,11 +66,15 @@ typedef struct {
     GPtrArray *fdt_nodes; /* char* */
 
     GPtrArray *warnings; /* char*: shown on stderr by the CLI */
+    GPtrArray *pending;  /* FwnegPendingPart*: empty for libvirt's defined XML */
 
     /* The descriptors that decided the firmware, noted when the plan is recorded
      * (fwneg_plan_note_descriptors): FwnegDescriptorNote*, NULL when not noted. */
     GPtrArray *decided_by;
 } FwnegPlan;
+
+/* The reason @part ("bootorder", "roms[N].ramblock") is pending, or NULL. */
+const char *fwneg_plan_pending_reason(const FwnegPlan *plan, const char *part);
 
 /* One descriptor file that took part in choosing the firmware: the chosen one
  * and every one sorted before it (first match wins, so each of them could

@@ -60,6 +60,16 @@ fwneg_record_write(const char *state_dir, const FwnegPlan *plan, GError **error)
 gboolean
 fwneg_record_commit(const char *state_dir, FwnegPlan *plan, GError **error)
 {
+    /* A record pins what QEMU will see; XML libvirt has not defined yet leaves
+     * parts of that open. */
+    if (plan->pending != NULL && plan->pending->len > 0) {
+        const FwnegPendingPart *pending = g_ptr_array_index(plan->pending, 0);
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_PENDING,
+                    "%s: cannot record a guest libvirt has not defined yet (%s: %s); record "
+                    "the XML virsh dumpxml prints after virsh define",
+                    plan->name ? plan->name : "?", pending->part, pending->reason);
+        return FALSE;
+    }
     for (guint i = 0; plan->roms != NULL && i < plan->roms->len; i++) {
         FwnegDeviceRom *rom = g_ptr_array_index(plan->roms, i);
         if (rom->file == NULL || rom->sha256 == NULL)
@@ -322,6 +332,20 @@ fwneg_plan_from_json(const char *data, gsize len, const char *source_name, GErro
     }
     g_ptr_array_unref(plan->bootorder);
     plan->bootorder = member_strings(root, "bootorder");
+    json_object *pending = member(root, "pending");
+    for (size_t i = 0; pending != NULL && json_object_is_type(pending, json_type_array) &&
+                       i < json_object_array_length(pending);
+         i++) {
+        json_object *o = json_object_array_get_idx(pending, i);
+        FwnegPendingPart *part = g_new0(FwnegPendingPart, 1);
+        part->part = member_string(o, "part");
+        part->reason = member_string(o, "reason");
+        if (part->part == NULL)
+            part->part = g_strdup("?");
+        if (part->reason == NULL)
+            part->reason = g_strdup("");
+        g_ptr_array_add(plan->pending, part);
+    }
     json_object *fw_cfg = member(root, "fw_cfg");
     for (size_t i = 0; fw_cfg != NULL && json_object_is_type(fw_cfg, json_type_array) &&
                        i < json_object_array_length(fw_cfg);
@@ -554,6 +578,18 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
     if (bootorder != NULL) {
         g_ptr_array_unref(plan->bootorder);
         plan->bootorder = texts_of(bootorder, "entry");
+    }
+    for (xmlNode *c = root->children; c != NULL; c = c->next) {
+        if (!is_fwneg(c, "pending"))
+            continue;
+        FwnegPendingPart *part = g_new0(FwnegPendingPart, 1);
+        part->part = prop(c, "part");
+        part->reason = text_of(c);
+        if (part->part == NULL)
+            part->part = g_strdup("?");
+        if (part->reason == NULL)
+            part->reason = g_strdup("");
+        g_ptr_array_add(plan->pending, part);
     }
     for (xmlNode *c = fwneg_child(root, "fw_cfg") ? fwneg_child(root, "fw_cfg")->children : NULL;
          c != NULL; c = c->next) {

@@ -48,6 +48,16 @@ static const FwnegRomDevice video_devices[] = {
     {"bochs", "bochs-display", "bochs-display", "vgabios-bochs-display.bin", NULL, FALSE},
 };
 
+/* hw/vfio/pci.c: vmsd "vfio-pci"; a ROM comes only from romfile=. */
+static const FwnegRomDevice vfio_pci_device = {"hostdev", "vfio-pci", "vfio-pci",
+                                               NULL,      NULL,       FALSE};
+
+const FwnegRomDevice *
+fwneg_rom_vfio_device(void)
+{
+    return &vfio_pci_device;
+}
+
 static gboolean
 arch_is_x86(const char *arch)
 {
@@ -148,9 +158,10 @@ fwneg_rom_pci_dev_path(const FwnegDomain *domain, const FwnegAddress *address, c
     /* Walk up: each bridge the device sits behind adds its own slot.fn. */
     for (guint depth = 0;; depth++) {
         if (at->type != FWNEG_ADDRESS_PCI || at->bus < 0 || at->slot < 0) {
-            *why = g_strdup(depth == 0 ? "the device has no PCI address (libvirt assigns one "
-                                         "when the domain is defined)"
-                                       : "a PCI controller on its path has no address");
+            *why = g_strdup(depth == 0 ? "the device has no PCI address yet (libvirt assigns it "
+                                         "when the guest is defined)"
+                                       : "a PCI controller on its path has no address yet "
+                                         "(libvirt assigns it when the guest is defined)");
             g_string_free(slots, TRUE);
             return NULL;
         }

@@ -26,6 +26,10 @@ const FwnegRomDevice *fwneg_rom_nic_device(const char *model, const char *arch,
 /* The device for a video model (primary or secondary); NULL when it has no ROM BAR. */
 const FwnegRomDevice *fwneg_rom_video_device(const char *model, gboolean primary, const char *arch);
 
+/* vfio-pci, the device of every PCI host device (<hostdev>, <interface
+ * type='hostdev'>): no default ROM file; its RAM block is "vfio-pci.rom". */
+const FwnegRomDevice *fwneg_rom_vfio_device(void);
+
 /* QEMU 7.2's default ROM file for @dev on @machine (compat rules applied):
  * NULL = no ROM at all. */
 const char *fwneg_rom_qemu_default_file(const FwnegRomDevice *dev, const char *machine);

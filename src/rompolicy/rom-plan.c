@@ -21,6 +21,7 @@
 
 #include "fwneg-config.h"
 #include "fwneg-error.h"
+#include "device-placement.h"
 #include "rom-devices.h"
 #include "rom-image.h"
 #include "rom-set.h"
@@ -38,6 +39,7 @@ typedef struct {
     const char *state_dir;
     GPtrArray *roms;     /* FwnegDeviceRom*: the result */
     GPtrArray *warnings; /* char* */
+    FwnegPlacementMap *placement;
 } RomPlanContext;
 
 void
@@ -52,6 +54,7 @@ fwneg_device_rom_free(FwnegDeviceRom *rom)
     g_free(rom->sha256);
     g_free(rom->store_file);
     g_free(rom->qemu_id);
+    g_free(rom->ramblock_pending);
     g_free(rom);
 }
 
@@ -230,8 +233,8 @@ fill_rom(RomPlanContext *ctx, FwnegDeviceRom *rom, const FwnegRomDevice *dev,
     g_autofree char *why = NULL;
     g_autofree char *dev_path = fwneg_rom_pci_dev_path(ctx->domain, address, &why);
     if (dev_path == NULL) {
-        g_ptr_array_add(ctx->warnings,
-                        g_strdup_printf("%s: RAM block name unknown: %s", rom->device, why));
+        /* Every such gap is an address libvirt assigns at define time. */
+        rom->ramblock_pending = g_steal_pointer(&why);
         return TRUE;
     }
     g_autofree char *region = fwneg_rom_region_name(dev);
@@ -268,38 +271,100 @@ default_policy_file(const RomPlanContext *ctx, const FwnegRomDevice *dev,
     return NULL;
 }
 
+/* The address QEMU gives a NIC libvirt emits without bus/addr (a non-virtio
+ * model with a virtio-mmio address: QEMU takes the first free root slot). */
+static const FwnegAddress *
+interface_rom_address(const FwnegPlacement *p, const FwnegAddress *own, FwnegAddress *scratch)
+{
+    if (p->kind != FWNEG_PLACE_PCI_AUTO)
+        return own;
+    *scratch = (FwnegAddress){.type = p->index >= 0 ? FWNEG_ADDRESS_PCI : FWNEG_ADDRESS_NONE,
+                              .domain = 0,
+                              .bus = 0,
+                              .slot = p->index,
+                              .function = 0};
+    return scratch;
+}
+
+/* A PCI host device's ROM (vfio-pci, for <hostdev> and <interface
+ * type='hostdev'>): never an emulated NIC's default ROM.  Only a <rom file>
+ * gives QEMU a ROM file (RAM block PCIPATH/vfio-pci.rom, or fw_cfg genroms/
+ * with bar='off'); without one the guest sees the physical device's ROM
+ * through an I/O region (no RAM block, nothing to record), and enabled='no'
+ * or file='' hides it. */
+static gboolean
+plan_vfio_rom(RomPlanContext *ctx, const char *label, const FwnegRom *rom_xml,
+              const FwnegAddress *address, const char *qemu_id, guint interface_number,
+              GError **error)
+{
+    if (rom_xml->file == NULL || rom_xml->file[0] == '\0' || rom_xml->enabled == FWNEG_TRISTATE_NO)
+        return TRUE;
+    const FwnegRomDevice *dev = fwneg_rom_vfio_device();
+    FwnegDeviceRom *rom = rom_entry_new(label, dev->libvirt_model, qemu_id, interface_number);
+    g_ptr_array_add(ctx->roms, rom);
+    rom->rombar = rom_xml->bar != FWNEG_TRISTATE_NO;
+    /* A device's own ROM image may be any vendor's: QEMU loads it as it is. */
+    return fill_rom(ctx, rom, dev, address, rom_xml->file, NULL, FALSE, 0, error);
+}
+
 static gboolean
 plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GError **error)
 {
+    g_autofree char *label = fwneg_interface_label(iface, index);
+    if (g_strcmp0(iface->type, "hostdev") == 0)
+        return plan_vfio_rom(ctx, label, &iface->rom, &iface->address, iface->alias, index + 1,
+                             error);
+    const FwnegPlacement *p = &ctx->placement->interfaces[index];
+    if (p->kind == FWNEG_PLACE_VIRTIO_MMIO)
+        return TRUE; /* virtio-net-device: no PCI function, no ROM BAR */
+
     const FwnegRomDevice *dev = fwneg_rom_nic_device(iface->model, ctx->domain->arch, ctx->machine);
     if (dev == NULL)
-        return TRUE; /* not a PCI NIC with a ROM BAR (usb-net, hostdev, …) */
+        return TRUE; /* not a PCI NIC with a ROM BAR (usb-net, …) */
 
-    g_autofree char *label = fwneg_interface_label(iface, index);
+    FwnegAddress scratch;
+    const FwnegAddress *address = interface_rom_address(p, &iface->address, &scratch);
     FwnegDeviceRom *rom = rom_entry_new(label, dev->libvirt_model, iface->alias, index + 1);
     g_ptr_array_add(ctx->roms, rom);
     rom->rombar = iface->rom.bar != FWNEG_TRISTATE_NO;
 
+    gboolean ok = TRUE;
     /* libvirt: enabled='no' and file='' both become romfile="" (no ROM at all). */
     if (iface->rom.enabled == FWNEG_TRISTATE_NO ||
         (iface->rom.file != NULL && iface->rom.file[0] == '\0'))
         return TRUE;
     g_autofree char *qemu_id = fwneg_interface_qemu_id(ctx->domain, index);
     gint64 romsize = override_romsize(ctx, rom, qemu_id, error);
-    if (romsize < 0)
-        return FALSE;
-    if (iface->rom.file != NULL)
-        return fill_rom(ctx, rom, dev, &iface->address, iface->rom.file, NULL, !ctx->qemu_policy,
-                        romsize, error);
-    if (ctx->qemu_policy) {
+    if (romsize < 0) {
+        ok = FALSE;
+    } else if (iface->rom.file != NULL) {
+        ok = fill_rom(ctx, rom, dev, address, iface->rom.file, NULL, !ctx->qemu_policy, romsize,
+                      error);
+    } else if (ctx->qemu_policy) {
         const char *file = fwneg_rom_qemu_default_file(dev, ctx->machine);
-        return file == NULL ||
-               fill_rom(ctx, rom, dev, &iface->address, file, NULL, FALSE, romsize, error);
+        ok = file == NULL || fill_rom(ctx, rom, dev, address, file, NULL, FALSE, romsize, error);
+    } else {
+        const FwnegRomSet *set = NULL;
+        const char *file = default_policy_file(ctx, dev, &set);
+        ok = file == NULL || fill_rom(ctx, rom, dev, address, file, set, TRUE, romsize, error);
     }
-    const FwnegRomSet *set = NULL;
-    const char *file = default_policy_file(ctx, dev, &set);
-    return file == NULL ||
-           fill_rom(ctx, rom, dev, &iface->address, file, set, TRUE, romsize, error);
+    /* An auto-placed slot fwneg cannot work out is not something define settles. */
+    if (ok && rom->ramblock_pending != NULL && p->kind == FWNEG_PLACE_PCI_AUTO && !p->pending) {
+        g_ptr_array_add(ctx->warnings, g_strdup_printf("%s: RAM block name unknown: %s",
+                                                       rom->device, p->why ? p->why : "?"));
+        g_clear_pointer(&rom->ramblock_pending, g_free);
+    }
+    return ok;
+}
+
+static gboolean
+plan_hostdev(RomPlanContext *ctx, const FwnegHostdev *hostdev, guint index, GError **error)
+{
+    if (g_strcmp0(hostdev->type, "pci") != 0)
+        return TRUE;
+    g_autofree char *label =
+        hostdev->alias ? g_strdup(hostdev->alias) : g_strdup_printf("hostdev[%u]", index);
+    return plan_vfio_rom(ctx, label, &hostdev->rom, &hostdev->address, hostdev->alias, 0, error);
 }
 
 /* VGA BIOS: libvirt 9.0 has no <rom> for video, so both policies predict
@@ -359,8 +424,13 @@ fwneg_rom_plan(const FwnegDomain *domain, const char *canonical_machine,
                                                   "rom-sets-dir, or use --rom-policy=qemu)",
                                                   inputs->rom_sets_dir));
 
+    g_autoptr(FwnegPlacementMap) placement = fwneg_placement_map_new(domain);
+    ctx.placement = placement;
     for (guint i = 0; domain->interfaces != NULL && i < domain->interfaces->len; i++)
         if (!plan_interface(&ctx, g_ptr_array_index(domain->interfaces, i), i, error))
+            return NULL;
+    for (guint i = 0; domain->hostdevs != NULL && i < domain->hostdevs->len; i++)
+        if (!plan_hostdev(&ctx, g_ptr_array_index(domain->hostdevs, i), i, error))
             return NULL;
     for (guint i = 0; domain->videos != NULL && i < domain->videos->len; i++)
         if (!plan_video(&ctx, g_ptr_array_index(domain->videos, i), i, error))

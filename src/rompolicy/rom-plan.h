@@ -26,6 +26,9 @@ typedef struct {
     char *store_file;       /* copy in STATE_DIR/roms/<sha256> to pin <rom file> to, or NULL */
     char *qemu_id;          /* QEMU device id (the libvirt alias), NULL when the XML has none */
     guint interface_number; /* 1-based position among the <interface> elements; 0: not a NIC */
+    /* Why ramblock is not known yet (the device or a controller on its path has
+     * no address until libvirt defines the guest); NULL otherwise. */
+    char *ramblock_pending;
 } FwnegDeviceRom;
 
 void fwneg_device_rom_free(FwnegDeviceRom *rom);

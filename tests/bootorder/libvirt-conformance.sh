@@ -9,7 +9,12 @@
 #     addresses fwneg needs),
 #   - the QEMU command line libvirt ran (/proc/PID/cmdline) is run again, paused
 #     under qtest, minus libvirt's monitor fd, and its fw_cfg bootorder (and
-#     etc/boot-menu-wait) must equal fwneg's, byte for byte.
+#     etc/boot-menu-wait) must equal fwneg's, byte for byte;
+#   - the same command line's option-ROM RAM blocks (`info ramblock`: the
+#     DDDD:BB:… *.rom blocks and their sizes) must equal fwneg's --rom-policy=qemu
+#     roms[].ramblock/size (virtio-mmio NICs have none, auto-placed PCI NICs do);
+#   - ARM virt: the device-tree nodes fwneg names for the boot entries must be
+#     the ones libfdt finds in the DTB that command line makes (-machine dumpdtb=).
 # The guest is destroyed before the re-run so its image locks are released.
 # Prints TAP; skips where libvirtd cannot run.
 set -uo pipefail
@@ -22,7 +27,8 @@ reason=$(lvh_unusable_reason) && lvh_skip_all "$reason"
 source "$here/bootorder-lib.sh"
 
 mapfile -t xmls < <(ls "$FWNEG_TEST_DATA"/bootorder/libvirt/*.xml)
-echo "1..$((${#xmls[@]} * 2))"
+arm_cases=$(printf '%s\n' "${xmls[@]}" | grep -c '/virt-[^/]*\.xml$')
+echo "1..$((${#xmls[@]} * 3 + arm_cases))"
 lvh_start
 
 n=0
@@ -55,6 +61,23 @@ filter_argv() {
     done
 }
 
+# The checks after the bootorder, failed when there is nothing to check them on.
+skip_rest() {
+    n=$((n + 1)); fail "$1: boot menu ($2)"
+    n=$((n + 1)); fail "$1: ROM RAM blocks ($2)"
+    if [[ "$1" == virt-* ]]; then n=$((n + 1)); fail "$1: fdt nodes ($2)"; fi
+}
+
+# "NAME SIZE" of every PCI option-ROM RAM block of a paused QEMU (info ramblock:
+# Used column), sorted.
+qemu_rom_blocks() {
+    mapfile -t argv <"$1"
+    printf 'info ramblock\nquit\n' |
+        timeout 60 "${argv[@]}" -S -monitor stdio 2>"$2" | tr -d '\r' |
+        awk '$1 ~ /^[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:.*\.rom$/ { print $1, $5 }' |
+        while read -r block used; do printf '%s %d\n' "$block" "$((used))"; done | sort
+}
+
 fwcfg_hex() {
     local arm=() argv_file=$1 name=$2
     mapfile -t argv <"$argv_file"
@@ -78,7 +101,7 @@ for xml in "${xmls[@]}"; do
         ! out=$(lvh_virsh start --paused "$name" 2>&1); then
         fail "$c: libvirt did not start the guest" "$out"
         lvh_dump_logs "$name" 2>&1 | sed 's/^/#/'
-        n=$((n + 1)); fail "$c: boot menu (no guest)"
+        skip_rest "$c" "no guest"
         continue
     fi
     lvh_virsh dumpxml "$name" >"$dir/defined.xml"
@@ -92,7 +115,7 @@ for xml in "${xmls[@]}"; do
     if ! "$FWNEG_BIN" plan --output=json --rom-policy=qemu --canonical-machine "$machine" \
         "$dir/defined.xml" >"$dir/plan.json" 2>"$dir/plan.err"; then
         fail "$c: fwneg plan failed" "$(cat "$dir/plan.err")"
-        n=$((n + 1)); fail "$c: boot menu (no plan)"
+        skip_rest "$c" "no plan"
         continue
     fi
     expected=$(bo_expected_hex "$dir/plan.json")
@@ -119,5 +142,42 @@ for xml in "${xmls[@]}"; do
     else
         fail "$c: etc/boot-menu-wait differs" "fwneg: $want" "qemu: $got (status $status)" \
             "libvirt -boot $boot_arg"
+    fi
+
+    # Option-ROM RAM blocks: QEMU's own list against fwneg's.
+    n=$((n + 1))
+    want=$(jq -r '.roms[] | select(.ramblock != null) | "\(.ramblock) \(.size)"' "$dir/plan.json" | sort)
+    got=$(qemu_rom_blocks "$dir/qemu.argv" "$dir/ramblock.err")
+    if [ "$want" = "$got" ]; then
+        echo "ok $n - $c: ROM RAM blocks [$(printf '%s' "$got" | tr '\n' ',')]"
+    else
+        fail "$c: ROM RAM blocks differ" "fwneg: $(printf '%s' "$want" | tr '\n' ',')" \
+            "qemu:  $(printf '%s' "$got" | tr '\n' ',')" "$(head -c 300 "$dir/ramblock.err")"
+    fi
+
+    # ARM: the boot entries' nodes in the DTB this very command line makes.
+    [[ "$c" == virt-* ]] || continue
+    n=$((n + 1))
+    mapfile -t argv <"$dir/qemu.argv"
+    for i in "${!argv[@]}"; do
+        [ "${argv[i]}" = -machine ] && argv[i + 1]="${argv[i + 1]},dumpdtb=$dir/virt.dtb"
+    done
+    if ! timeout 60 "${argv[@]}" >"$dir/dtb.log" 2>&1 || ! [ -s "$dir/virt.dtb" ]; then
+        fail "$c: QEMU did not dump its DTB" "$(head -c 300 "$dir/dtb.log")"
+        continue
+    fi
+    sed "s|<os>|<os><dtb>$dir/virt.dtb</dtb>|" "$dir/defined.xml" >"$dir/defined-dtb.xml"
+    if ! "$FWNEG_BIN" plan --output=json --rom-policy=qemu --canonical-machine "$machine" \
+        "$dir/defined-dtb.xml" >"$dir/plan-dtb.json" 2>"$dir/plan-dtb.err"; then
+        fail "$c: fwneg plan with QEMU's DTB failed" "$(cat "$dir/plan-dtb.err")"
+        continue
+    fi
+    predicted=$(jq -c '.fdt.nodes' "$dir/plan.json")
+    found=$(jq -c '.fdt.nodes' "$dir/plan-dtb.json")
+    lines=$(jq '[.bootorder[] | select(. != "HALT")] | length' "$dir/plan.json")
+    if [ "$predicted" = "$found" ] && [ "$(jq '.fdt.nodes | length' "$dir/plan-dtb.json")" = "$lines" ]; then
+        echo "ok $n - $c: fdt nodes $found"
+    else
+        fail "$c: fdt nodes differ" "predicted: $predicted" "in QEMU's DTB: $found"
     fi
 done

