@@ -189,6 +189,17 @@ main(int argc, char **argv)
         return fwneg_cli_report_error(error);
     fwneg_cli_print_warnings(guest->warnings);
     fwneg_cli_print_warnings(plan->warnings);
+    /* libvirt's QEMU driver assigns every address at define; a driver that does
+     * not (the test driver adds no default controllers) leaves parts open, and a
+     * record must pin them (fwneg_record_commit refuses the same). */
+    if (plan->pending->len > 0) {
+        const FwnegPendingPart *pending = g_ptr_array_index(plan->pending, 0);
+        fprintf(stderr,
+                "fwneg: apply: %s: libvirt's defined XML leaves parts of the plan open (%s: %s); "
+                "fwneg apply needs a guest of a driver that assigns addresses at define (qemu)\n",
+                name, pending->part, pending->reason);
+        return 2;
+    }
     int status = dry_run ? print_dry_run(guest, plan, name, &error)
                          : define_applied(conn, guest, plan, name, active, &error);
     return status < 0 ? fwneg_cli_report_error(error) : status;
