@@ -120,22 +120,18 @@ fwneg_cli_guest_free(FwnegCliGuest *guest)
 }
 
 FwnegCliGuest *
-fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **error)
+fwneg_cli_guest_load_xml(const FwnegCliArgs *args, const char *data, gsize len,
+                         const char *source_name, GError **error)
 {
     g_autoptr(FwnegCliGuest) guest = g_new0(FwnegCliGuest, 1);
 
     g_autoptr(FwnegOptions) options = fwneg_cli_build_options(args, error);
     if (options == NULL)
         return NULL;
-
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    if (!fwneg_read_bounded(xml_path, FWNEG_DOMAIN_XML_MAX_BYTES, &data, &len, error))
-        return NULL;
-    guest->domain = fwneg_domain_parse_memory(data, len, xml_path, error);
+    guest->domain = fwneg_domain_parse_memory(data, len, source_name, error);
     if (guest->domain == NULL)
         return NULL;
-    guest->xml = g_steal_pointer(&data);
+    guest->xml = g_strndup(data, len);
     guest->xml_len = len;
     /* libvirt fills a missing <type arch> with the host's architecture. */
     if (guest->domain->arch == NULL)
@@ -151,6 +147,16 @@ fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **er
     if (guest->facts == NULL)
         return NULL;
     return g_steal_pointer(&guest);
+}
+
+FwnegCliGuest *
+fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **error)
+{
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!fwneg_read_bounded(xml_path, FWNEG_DOMAIN_XML_MAX_BYTES, &data, &len, error))
+        return NULL;
+    return fwneg_cli_guest_load_xml(args, data, len, xml_path, error);
 }
 
 FwnegPlan *

@@ -52,6 +52,10 @@ void fwneg_cli_guest_free(FwnegCliGuest *guest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwnegCliGuest, fwneg_cli_guest_free)
 
 FwnegCliGuest *fwneg_cli_guest_load(const FwnegCliArgs *args, const char *xml_path, GError **error);
+/* The same for XML already in memory (fwneg-apply: libvirt's defined XML);
+ * @source_name names it in messages. */
+FwnegCliGuest *fwneg_cli_guest_load_xml(const FwnegCliArgs *args, const char *data, gsize len,
+                                        const char *source_name, GError **error);
 
 /* Plan the guest with its engine. */
 FwnegPlan *fwneg_cli_guest_plan(FwnegCliGuest *guest, GError **error);
@@ -69,5 +73,11 @@ int fwneg_cmd_descriptors(int argc, char **argv);
 int fwneg_cmd_migrate_check(int argc, char **argv);
 int fwneg_cmd_record(int argc, char **argv);
 int fwneg_cmd_rom(int argc, char **argv);
+int fwneg_cmd_apply(int argc, char **argv);
+
+/* A helper program of fwneg's (fwneg-apply, fwneg-hook-worker): next to the
+ * running program's own file (a build tree), else in FWNEG_LIBEXECDIR; NULL
+ * when neither has it. */
+char *fwneg_cli_find_helper(const char *name);
 
 G_END_DECLS

@@ -97,7 +97,12 @@ fwneg_cmd_migrate_check(int argc, char **argv)
     g_autoptr(FwnegPlan) recorded = load_recorded(record_path, guest, &error);
     if (recorded == NULL)
         return fwneg_cli_report_error(error);
-    g_autoptr(FwnegPlan) local = fwneg_cli_guest_plan(guest, &error);
+    /* Plan as this host would give the guest its devices: a <rom file> that is
+     * not here is the source's path. */
+    fwneg_migrate_drop_foreign_roms(guest->domain, guest->options);
+    const FwnegEngineCall target = {.migration_target = TRUE};
+    g_autoptr(FwnegPlan) local =
+        fwneg_engine_plan(guest->engine, guest->domain, &target, NULL, &error);
     if (local == NULL)
         return fwneg_cli_report_error(error);
     /* RAM block names and boot paths are what a target must reproduce: both
@@ -114,6 +119,9 @@ fwneg_cmd_migrate_check(int argc, char **argv)
                     open_plan == recorded ? " and record it again" : "");
         return fwneg_cli_report_error(error);
     }
+    fwneg_plan_adopt_recorded_fw_cfg(local, recorded,
+                                     guest->options->state_dir ? guest->options->state_dir
+                                                               : FWNEG_DEFAULT_STATE_DIR);
 
     g_autoptr(GPtrArray) findings =
         g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_migrate_finding_free);
@@ -124,7 +132,9 @@ fwneg_cmd_migrate_check(int argc, char **argv)
         .options = guest->options,
         .findings = findings,
         .qemu_args = qemu_args,
+        .descriptors = guest->descriptors,
     };
+    fwneg_migrate_check_firmware(&check);
     fwneg_migrate_check_roms(&check);
     fwneg_migrate_check_fw_cfg(&check);
 

@@ -40,7 +40,7 @@ fwneg_cmd_record(int argc, char **argv)
         return fwneg_cli_report_error(error);
     const char *state_dir =
         guest->options->state_dir ? guest->options->state_dir : FWNEG_DEFAULT_STATE_DIR;
-    if (!fwneg_record_commit(state_dir, plan, &error))
+    if (!fwneg_engine_record(guest->engine, plan, &error))
         return fwneg_cli_report_error(error);
 
     g_autofree char *document = NULL;

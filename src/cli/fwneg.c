@@ -21,6 +21,8 @@ static const FwnegVerbEntry verbs[] = {
     {"migrate-check", fwneg_cmd_migrate_check,
      "On a migration target: can this host reproduce the recorded VM?"},
     {"rom", fwneg_cmd_rom, "export|import: move ROMs between hosts' ROM stores"},
+    {"apply", fwneg_cmd_apply,
+     "Plan a libvirt domain and define it again with the plan applied and recorded"},
 };
 
 static void

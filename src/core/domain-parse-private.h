@@ -90,4 +90,8 @@ gboolean fwneg_parse_other_device(FwnegDomainParser *parser, const xmlNode *node
 gboolean fwneg_parse_devices(FwnegDomainParser *parser, const xmlNode *devices, int *position,
                              GError **error);
 
+/* <sysinfo> (fwcfg entries) and <qemu:override> (domain-parse-passthrough.c). */
+gboolean fwneg_parse_sysinfo(FwnegDomainParser *parser, const xmlNode *node, GError **error);
+void fwneg_parse_qemu_override(FwnegDomainParser *parser, const xmlNode *node);
+
 G_END_DECLS

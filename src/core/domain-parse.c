@@ -410,6 +410,10 @@ parse_domain_children(FwnegDomainParser *parser, const xmlNode *root, GError **e
             ok = fwneg_parse_devices(parser, child, &device_position, error);
         } else if (fwneg_xml_is(child, "metadata")) {
             parse_metadata(parser, child);
+        } else if (fwneg_xml_is(child, "sysinfo")) {
+            ok = fwneg_parse_sysinfo(parser, child, error);
+        } else {
+            fwneg_parse_qemu_override(parser, child);
         }
         if (!ok)
             return FALSE;

@@ -198,6 +198,29 @@ fwneg_video_new(void)
     return video;
 }
 
+void
+fwneg_fw_cfg_entry_free(FwnegFwCfgEntry *entry)
+{
+    if (entry == NULL)
+        return;
+    g_free(entry->name);
+    g_free(entry->file);
+    g_free(entry->value);
+    g_free(entry);
+}
+
+void
+fwneg_device_override_free(FwnegDeviceOverride *override)
+{
+    if (override == NULL)
+        return;
+    g_free(override->alias);
+    g_free(override->name);
+    g_free(override->type);
+    g_free(override->value);
+    g_free(override);
+}
+
 FwnegDomain *
 fwneg_domain_new(void)
 {
@@ -211,6 +234,10 @@ fwneg_domain_new(void)
     domain->interfaces = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_interface_free);
     domain->hostdevs = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_hostdev_free);
     domain->videos = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_video_free);
+    domain->fw_cfg_entries =
+        g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_fw_cfg_entry_free);
+    domain->device_overrides =
+        g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_device_override_free);
     domain->filesystems = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_filesystem_free);
     domain->others = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_other_device_free);
     return domain;
@@ -246,6 +273,8 @@ fwneg_domain_free(FwnegDomain *domain)
     g_clear_pointer(&domain->interfaces, g_ptr_array_unref);
     g_clear_pointer(&domain->hostdevs, g_ptr_array_unref);
     g_clear_pointer(&domain->videos, g_ptr_array_unref);
+    g_clear_pointer(&domain->fw_cfg_entries, g_ptr_array_unref);
+    g_clear_pointer(&domain->device_overrides, g_ptr_array_unref);
     g_clear_pointer(&domain->filesystems, g_ptr_array_unref);
     g_clear_pointer(&domain->others, g_ptr_array_unref);
     g_free(domain->fwneg_metadata);
@@ -313,6 +342,78 @@ fwneg_tristate_to_string(FwnegTristate t)
         return "no";
     case FWNEG_TRISTATE_ABSENT:
         break;
+    }
+    return NULL;
+}
+
+/* "netN" -> N, else -1 (qemuDomainDeviceAliasIndex with prefix "net"). */
+static int
+net_alias_index(const char *alias)
+{
+    guint64 n = 0;
+    if (alias == NULL || !g_str_has_prefix(alias, "net") ||
+        !g_ascii_string_to_unsigned(alias + 3, 10, 0, G_MAXINT, &n, NULL))
+        return -1;
+    return (int)n;
+}
+
+char *
+fwneg_interface_qemu_id(const FwnegDomain *domain, guint index)
+{
+    if (domain->interfaces == NULL || index >= domain->interfaces->len)
+        return NULL;
+    const FwnegInterface *target = g_ptr_array_index(domain->interfaces, index);
+    if (target->alias != NULL)
+        return g_strdup(target->alias);
+    if (g_strcmp0(target->type, "hostdev") == 0)
+        return NULL; /* "hostdevN", counted among the hostdevs: not modelled */
+
+    /* libvirt assigns in interface order; each assignment scans every
+     * interface's current alias (explicit ones included) for the highest netN. */
+    g_autofree char **assigned = g_new0(char *, domain->interfaces->len);
+    int result = -1;
+    for (guint i = 0; i <= index; i++) {
+        const FwnegInterface *iface = g_ptr_array_index(domain->interfaces, i);
+        if (iface->alias != NULL || g_strcmp0(iface->type, "hostdev") == 0)
+            continue;
+        int next = 0;
+        for (guint j = 0; j < domain->interfaces->len; j++) {
+            const FwnegInterface *other = g_ptr_array_index(domain->interfaces, j);
+            const char *alias = other->alias != NULL ? other->alias : assigned[j];
+            int n = net_alias_index(alias);
+            if (n >= next)
+                next = n + 1;
+        }
+        assigned[i] = g_strdup_printf("net%d", next);
+        result = next;
+    }
+    for (guint i = 0; i < domain->interfaces->len; i++)
+        g_free(assigned[i]);
+    return g_strdup_printf("net%d", result);
+}
+
+const FwnegDeviceOverride *
+fwneg_domain_find_override(const FwnegDomain *domain, const char *qemu_id, const char *name)
+{
+    const FwnegDeviceOverride *found = NULL;
+    for (guint i = 0;
+         qemu_id != NULL && domain->device_overrides != NULL && i < domain->device_overrides->len;
+         i++) {
+        const FwnegDeviceOverride *o = g_ptr_array_index(domain->device_overrides, i);
+        /* libvirt applies them in order, so the last one for a property wins. */
+        if (g_strcmp0(o->alias, qemu_id) == 0 && g_strcmp0(o->name, name) == 0)
+            found = o;
+    }
+    return found;
+}
+
+const FwnegFwCfgEntry *
+fwneg_domain_find_fw_cfg_entry(const FwnegDomain *domain, const char *name)
+{
+    for (guint i = 0; domain->fw_cfg_entries != NULL && i < domain->fw_cfg_entries->len; i++) {
+        const FwnegFwCfgEntry *entry = g_ptr_array_index(domain->fw_cfg_entries, i);
+        if (g_strcmp0(entry->name, name) == 0)
+            return entry;
     }
     return NULL;
 }

@@ -140,6 +140,24 @@ typedef struct {
     int xml_position;
 } FwnegVideo;
 
+/* <sysinfo type='fwcfg'><entry name='NAME' file='PATH'/> or <entry name='NAME'>VALUE</entry>:
+ * a file libvirt hands QEMU as -fw_cfg name=NAME,file=PATH|string=VALUE. */
+typedef struct {
+    char *name;
+    char *file;  /* NULL when the entry has a value */
+    char *value; /* NULL when the entry names a file */
+} FwnegFwCfgEntry;
+
+/* One property of <qemu:override><qemu:device alias='ALIAS'><qemu:frontend>
+ * <qemu:property name=… type=… value=…/> (libvirt >= 8.2): libvirt sets it on the
+ * -device whose id is ALIAS, e.g. romsize.  type: string|signed|unsigned|bool|remove. */
+typedef struct {
+    char *alias;
+    char *name;
+    char *type;
+    char *value; /* NULL for type='remove' */
+} FwnegDeviceOverride;
+
 typedef struct {
     char *path; /* text of <loader>, or NULL */
     char *type; /* rom | pflash | NULL */
@@ -195,6 +213,10 @@ typedef struct {
     GPtrArray *filesystems; /* FwnegFilesystem* */
     GPtrArray *others;      /* FwnegOtherDevice*: every other <devices> child element */
 
+    GPtrArray *fw_cfg_entries;   /* FwnegFwCfgEntry*: every <sysinfo type='fwcfg'> entry */
+    gboolean has_fw_cfg_sysinfo; /* a <sysinfo type='fwcfg'> block exists (even empty) */
+    GPtrArray *device_overrides; /* FwnegDeviceOverride*: frontend properties of <qemu:override> */
+
     /* <metadata>: the serialized fwneg element (any version of our namespace), or NULL */
     char *fwneg_metadata;
     char *source_name; /* the file name (or "-") for error messages */
@@ -214,6 +236,8 @@ FwnegDisk *fwneg_disk_new(void);
 FwnegInterface *fwneg_interface_new(void);
 FwnegHostdev *fwneg_hostdev_new(void);
 FwnegVideo *fwneg_video_new(void);
+void fwneg_fw_cfg_entry_free(FwnegFwCfgEntry *entry);
+void fwneg_device_override_free(FwnegDeviceOverride *override);
 FwnegFilesystem *fwneg_filesystem_new(void);
 FwnegOtherDevice *fwneg_other_device_new(void);
 void fwneg_controller_free(FwnegController *controller);
@@ -265,5 +289,19 @@ int fwneg_disk_name_to_index(const char *name);
  * grouped by bus in order of first appearance, sorted inside a group by target
  * dev index.  Returns guint indexes into domain->disks. */
 GArray *fwneg_libvirt_disk_order(const FwnegDomain *domain); /* "yes" | "no" | NULL */
+
+/* The QEMU device id libvirt 9.0 gives interface @index: its <alias>, else the
+ * alias libvirt assigns at start (qemuAssignDeviceNetAlias: "netN", N one more
+ * than the highest netN among the other interfaces, in order; hostdev-type
+ * interfaces get no netN).  The migratable XML a migration target's hook
+ * sees has no automatic aliases, so this is how it names a device. */
+char *fwneg_interface_qemu_id(const FwnegDomain *domain, guint index);
+
+/* The <qemu:override> frontend property @name of the device @qemu_id, or NULL. */
+const FwnegDeviceOverride *fwneg_domain_find_override(const FwnegDomain *domain,
+                                                      const char *qemu_id, const char *name);
+
+/* The fw_cfg entry called @name, or NULL. */
+const FwnegFwCfgEntry *fwneg_domain_find_fw_cfg_entry(const FwnegDomain *domain, const char *name);
 
 G_END_DECLS

@@ -62,6 +62,7 @@ fwneg_options_free(FwnegOptions *options)
     g_free(options->rom_sets_dir);
     g_free(options->data_dir);
     g_clear_pointer(&options->ovmf_settings, g_hash_table_unref);
+    g_free(options->hook_log);
     g_free(options);
 }
 
@@ -314,16 +315,10 @@ apply_string(GKeyFile *keyfile, const char *path, const char *key, gboolean is_p
 }
 
 static const char *const known_keys[] = {
-    "firmware-dirs",
-    "rom-dirs",
-    "rom-policy",
-    "state-dir",
-    "qemu",
-    "qemu-firmware-path",
-    "legacy-nvram",
-    "rom-sets-dir",
-    "uefi-virtio-net-without-rom",
-    NULL,
+    "firmware-dirs", "rom-dirs",     "rom-policy",
+    "state-dir",     "qemu",         "qemu-firmware-path",
+    "legacy-nvram",  "rom-sets-dir", "uefi-virtio-net-without-rom",
+    "data-dir",      NULL,
 };
 
 /* legacy-nvram: like qemu.conf's nvram (virFirmwareParse), each item is exactly
@@ -373,6 +368,80 @@ apply_ovmf_group(GKeyFile *keyfile, const char *path, FwnegOptions *options, GEr
     return TRUE;
 }
 
+const char *
+fwneg_hook_manage_to_string(FwnegHookManage manage)
+{
+    switch (manage) {
+    case FWNEG_HOOK_MANAGE_ALL:
+        return "all";
+    case FWNEG_HOOK_MANAGE_NONE:
+        return "none";
+    case FWNEG_HOOK_MANAGE_RECORDED:
+        break;
+    }
+    return "recorded";
+}
+
+/* [hook]: only the hook reads it, but one parser keeps the file's rules (and
+ * its error messages) the same for every front end.  fwneg-hook's libc-only
+ * entry point reads manage= on its own to decide whether to start the worker;
+ * it hands anything it does not understand to the worker, which ends here. */
+static gboolean
+apply_hook_group(GKeyFile *keyfile, const char *path, FwnegOptions *options, GError **error)
+{
+    static const char *const hook_keys[] = {"manage", "timeout", "log", NULL};
+    if (!g_key_file_has_group(keyfile, "hook"))
+        return TRUE;
+    g_auto(GStrv) keys = g_key_file_get_keys(keyfile, "hook", NULL, NULL);
+    for (char **key = keys; key != NULL && *key != NULL; key++) {
+        if (!g_strv_contains(hook_keys, *key)) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: [hook] has an unknown key '%s' (known: manage, timeout, log)", path,
+                        *key);
+            return FALSE;
+        }
+    }
+    if (g_key_file_has_key(keyfile, "hook", "manage", NULL)) {
+        g_autofree char *raw = g_key_file_get_string(keyfile, "hook", "manage", NULL);
+        const char *value = raw != NULL ? g_strstrip(raw) : "";
+        if (strcmp(value, "recorded") == 0)
+            options->hook_manage = FWNEG_HOOK_MANAGE_RECORDED;
+        else if (strcmp(value, "all") == 0)
+            options->hook_manage = FWNEG_HOOK_MANAGE_ALL;
+        else if (strcmp(value, "none") == 0)
+            options->hook_manage = FWNEG_HOOK_MANAGE_NONE;
+        else {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: [hook] manage: unknown value '%s' (known: recorded, all, none)", path,
+                        value);
+            return FALSE;
+        }
+    }
+    if (g_key_file_has_key(keyfile, "hook", "timeout", NULL)) {
+        g_autofree char *value = g_key_file_get_string(keyfile, "hook", "timeout", NULL);
+        guint64 seconds = 0;
+        if (value == NULL || !g_ascii_string_to_unsigned(g_strstrip(value), 10, 1,
+                                                         FWNEG_HOOK_MAX_TIMEOUT, &seconds, NULL)) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: [hook] timeout: '%s' is not a number of seconds from 1 to %d", path,
+                        value ? value : "", FWNEG_HOOK_MAX_TIMEOUT);
+            return FALSE;
+        }
+        options->hook_timeout = (guint)seconds;
+    }
+    if (g_key_file_has_key(keyfile, "hook", "log", NULL)) {
+        g_autofree char *value = g_key_file_get_string(keyfile, "hook", "log", NULL);
+        if (value == NULL || !g_path_is_absolute(g_strstrip(value))) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                        "%s: [hook] log: '%s' is not an absolute path", path, value ? value : "");
+            return FALSE;
+        }
+        g_free(options->hook_log);
+        options->hook_log = g_steal_pointer(&value);
+    }
+    return TRUE;
+}
+
 /* A typo must not silently fall back to a default. */
 static gboolean
 check_known_keys(GKeyFile *keyfile, const char *path, GError **error)
@@ -401,7 +470,8 @@ fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must
         return FALSE;
     if (!found)
         return TRUE;
-    if (!apply_ovmf_group(keyfile, path, options, error))
+    if (!apply_ovmf_group(keyfile, path, options, error) ||
+        !apply_hook_group(keyfile, path, options, error))
         return FALSE;
     /* Other groups are left to other tools and to later versions. */
     if (!g_key_file_has_group(keyfile, CONFIG_GROUP))
@@ -418,7 +488,8 @@ fwneg_options_load_config(FwnegOptions *options, const char *path, gboolean must
         !apply_string(keyfile, path, "state-dir", TRUE, &options->state_dir, error) ||
         !apply_string(keyfile, path, "qemu", TRUE, &options->qemu, error) ||
         !apply_legacy_nvram(keyfile, path, &options->legacy_nvram, error) ||
-        !apply_string(keyfile, path, "rom-sets-dir", TRUE, &options->rom_sets_dir, error))
+        !apply_string(keyfile, path, "rom-sets-dir", TRUE, &options->rom_sets_dir, error) ||
+        !apply_string(keyfile, path, "data-dir", TRUE, &options->data_dir, error))
         return FALSE;
     /* Operators whose UEFI firmware drives virtio-net itself can drop the ROM (ROM policy). */
     if (g_key_file_has_key(keyfile, CONFIG_GROUP, "uefi-virtio-net-without-rom", NULL)) {

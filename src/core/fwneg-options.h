@@ -6,10 +6,26 @@
 
 #include <glib.h>
 
+#include "fwneg-config.h"
+
 G_BEGIN_DECLS
 
 #define FWNEG_DEFAULT_STATE_DIR   "/var/lib/fwneg"
-#define FWNEG_DEFAULT_CONFIG_FILE "/etc/fwneg/fwneg.conf"
+#define FWNEG_DEFAULT_CONFIG_FILE FWNEG_SYSTEM_CONFIG_FILE
+
+/* [hook] manage=: guests with a <fwneg:plan> record are always managed
+ * (unless none); `all` also plans guests without one and refuses what this
+ * host cannot satisfy; `none` turns the hook off without uninstalling it. */
+typedef enum {
+    FWNEG_HOOK_MANAGE_RECORDED = 0,
+    FWNEG_HOOK_MANAGE_ALL,
+    FWNEG_HOOK_MANAGE_NONE,
+} FwnegHookManage;
+
+#define FWNEG_HOOK_DEFAULT_TIMEOUT 20 /* s; libvirt gives other callers 30 s */
+#define FWNEG_HOOK_MAX_TIMEOUT     600
+
+const char *fwneg_hook_manage_to_string(FwnegHookManage manage);
 
 typedef struct {
     GPtrArray *firmware_dirs;             /* char*, lowest priority first; NULL = defaults */
@@ -24,6 +40,10 @@ typedef struct {
     gboolean no_cache;                    /* do not read or write the probe cache */
     char *rom_sets_dir;                   /* ROM sets (rom-*.json); NULL = DATA_DIR/firmware.d */
     gboolean uefi_virtio_net_without_rom; /* default policy: virtio-net on UEFI gets no ROM */
+    /* Planning a migration target (or a restore): the record's RAM block sizes
+     * are the rule there (migrate-check), so a ROM above its ROM set's maximum
+     * is planned and reported instead of refused. */
+    gboolean migration_target;
     /* libvirt's qemu.conf `nvram` list: "LOADER:VARS" pairs consulted when a
      * <loader> has no descriptor and no NVRAM template; NULL = libvirt 9.0's
      * built-in list (fwneg_options_legacy_nvram). */
@@ -34,6 +54,10 @@ typedef struct {
     /* The config file's [ovmf] group, setting name -> value as written (OVMF runtime
      * knobs emitted as opt/org.tianocore/ fw_cfg files; checked by src/featneg/). */
     GHashTable *ovmf_settings;
+    /* The config file's [hook] group (the libvirt hook, fwneg-hook(8)). */
+    FwnegHookManage hook_manage; /* which guests the hook acts for */
+    guint hook_timeout;          /* seconds a hook call may take; 0 = FWNEG_HOOK_DEFAULT_TIMEOUT */
+    char *hook_log;              /* file the hook appends one line per call to; NULL = none */
 } FwnegOptions;
 
 FwnegOptions *fwneg_options_new(void);

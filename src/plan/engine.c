@@ -8,6 +8,7 @@
 #include "descriptor-store.h"
 #include "domain-validate.h"
 #include "fwneg-error.h"
+#include "record.h"
 #include "safe-xml.h"
 
 /* The facts of one emulator and the binary they were probed from. */
@@ -92,7 +93,8 @@ fwneg_engine_new(FwnegOptions *options, GError **error)
     if (engine->descriptors == NULL)
         return NULL;
     engine->descriptor_generation = 1;
-    engine->data = fwneg_plan_data_load(options);
+    /* firmware.d is read on the first plan (ensure_data): the hook's phases that
+     * only verify a record never need it. */
 
     g_autofree char *rom_hash_file = fwneg_rom_hash_cache_file(options);
     engine->rom_hashes = fwneg_rom_hash_cache_new(rom_hash_file);
@@ -132,10 +134,24 @@ fwneg_engine_get_descriptor_generation(const FwnegEngine *engine)
     return engine->descriptor_generation;
 }
 
-const FwnegPlanData *
-fwneg_engine_get_data(const FwnegEngine *engine)
+static const FwnegPlanData *
+ensure_data(FwnegEngine *engine)
 {
+    if (engine->data == NULL)
+        engine->data = fwneg_plan_data_load(engine->options);
     return engine->data;
+}
+
+const FwnegPlanData *
+fwneg_engine_get_data(FwnegEngine *engine)
+{
+    return ensure_data(engine);
+}
+
+FwnegRomHashCache *
+fwneg_engine_get_rom_hash_cache(const FwnegEngine *engine)
+{
+    return engine->rom_hashes;
 }
 
 GPtrArray *
@@ -154,6 +170,8 @@ fwneg_engine_call_options(const FwnegEngine *engine, const FwnegEngineCall *call
         options.canonical_machine = (char *)call->canonical_machine;
     if (call != NULL && call->qemu != NULL)
         options.qemu = (char *)call->qemu;
+    if (call != NULL && call->migration_target)
+        options.migration_target = TRUE;
     return options;
 }
 
@@ -240,7 +258,7 @@ fwneg_engine_plan(FwnegEngine *engine, const FwnegDomain *domain, const FwnegEng
         .options = &options,
         .facts = facts,
         .descriptors = engine->descriptors,
-        .data = engine->data,
+        .data = ensure_data(engine),
         .rom_hash_cache = engine->rom_hashes,
     };
     FwnegPlan *plan = fwneg_plan_build(domain, &inputs, choice_out, error);
@@ -248,6 +266,13 @@ fwneg_engine_plan(FwnegEngine *engine, const FwnegDomain *domain, const FwnegEng
      * only costs hashing again. */
     fwneg_rom_hash_cache_save(engine->rom_hashes);
     return plan;
+}
+
+gboolean
+fwneg_engine_record(FwnegEngine *engine, FwnegPlan *plan, GError **error)
+{
+    return fwneg_plan_note_descriptors(plan, engine->descriptors, engine->options, error) &&
+           fwneg_record_commit(state_dir_of(engine->options), plan, error);
 }
 
 char *
@@ -296,8 +321,11 @@ fwneg_engine_reload(FwnegEngine *engine, gboolean *descriptors_changed, gboolean
     if (descriptors_changed != NULL)
         *descriptors_changed = changed;
 
-    g_autofree char *fingerprint = fwneg_plan_data_fingerprint(engine->options);
-    gboolean data_differs = g_strcmp0(fingerprint, engine->data->fingerprint) != 0;
+    g_autofree char *fingerprint =
+        engine->data != NULL ? fwneg_plan_data_fingerprint(engine->options) : NULL;
+    /* Never loaded: the first plan reads what is there then. */
+    gboolean data_differs =
+        engine->data != NULL && g_strcmp0(fingerprint, engine->data->fingerprint) != 0;
     if (data_differs) {
         fwneg_plan_data_free(engine->data);
         engine->data = fwneg_plan_data_load(engine->options);

@@ -38,8 +38,11 @@ const FwnegOptions *fwneg_engine_get_options(const FwnegEngine *engine);
 GPtrArray *fwneg_engine_get_descriptors(const FwnegEngine *engine);
 /* 1 after creation, +1 for every reload that found the descriptor set changed. */
 guint64 fwneg_engine_get_descriptor_generation(const FwnegEngine *engine);
-/* fwneg's data (firmware.d), borrowed; replaced by a reload. */
-const FwnegPlanData *fwneg_engine_get_data(const FwnegEngine *engine);
+/* fwneg's data (firmware.d), read on first use (the first plan), borrowed;
+ * replaced by a reload. */
+const FwnegPlanData *fwneg_engine_get_data(FwnegEngine *engine);
+/* The engine's ROM sha256 cache (borrowed; saved by fwneg_engine_plan). */
+FwnegRomHashCache *fwneg_engine_get_rom_hash_cache(const FwnegEngine *engine);
 /* Problems of the host's setup found while loading (world-writable descriptor
  * directories, …): char*, borrowed; shown once by front ends. */
 GPtrArray *fwneg_engine_get_warnings(const FwnegEngine *engine);
@@ -50,6 +53,7 @@ typedef struct {
     const char *rom_policy;        /* "default" | "qemu" */
     const char *canonical_machine; /* skip probing: use this canonical machine */
     const char *qemu;              /* emulator to probe */
+    gboolean migration_target;     /* see FwnegOptions.migration_target */
 } FwnegEngineCall;
 
 /* The host facts for @domain: --canonical-machine, else the emulator (--qemu,
@@ -85,6 +89,12 @@ FwnegOptions fwneg_engine_call_options(const FwnegEngine *engine, const FwnegEng
  * previous state. */
 gboolean fwneg_engine_reload(FwnegEngine *engine, gboolean *descriptors_changed,
                              gboolean *data_changed, GError **error);
+
+/* Record @plan (what `fwneg record`, `fwneg apply` and the hook do): note the
+ * descriptors that decided its firmware (fwneg_plan_note_descriptors), then
+ * fwneg_record_commit: ROMs copied into the store, fw_cfg files and
+ * STATE_DIR/vms/<uuid>.json written. */
+gboolean fwneg_engine_record(FwnegEngine *engine, FwnegPlan *plan, GError **error);
 
 /* The architecture libvirt gives a domain without one: the host's (uname). */
 char *fwneg_engine_host_arch(void);

@@ -80,6 +80,19 @@ firmware_to_json(const FwnegPlan *plan)
     json_object_object_add(o, "nvram", json_string_or_null(plan->nvram_path));
     json_object_object_add(o, "requires-smm", json_object_new_boolean(fw->requires_smm));
     json_object_object_add(o, "warnings", json_string_array(fw->warnings));
+    /* Only in records (fwneg_plan_note_descriptors): the descriptors that decided. */
+    if (plan->decided_by != NULL) {
+        json_object *notes = json_object_new_array();
+        for (guint i = 0; i < plan->decided_by->len; i++) {
+            const FwnegDescriptorNote *note = g_ptr_array_index(plan->decided_by, i);
+            json_object *n = json_object_new_object();
+            json_object_object_add(n, "name", json_string_or_null(note->name));
+            json_object_object_add(n, "path", json_string_or_null(note->path));
+            json_object_object_add(n, "sha256", json_string_or_null(note->sha256));
+            json_object_array_add(notes, n);
+        }
+        json_object_object_add(o, "decided-by", notes);
+    }
     return o;
 }
 

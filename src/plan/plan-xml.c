@@ -29,6 +29,7 @@
  *     <fwneg:firmware interface="uefi" descriptor="…" device="flash" mode="split"
  *                     executable="…" nvram-template="…" nvram="…" requires-smm="yes">
  *       <fwneg:feature name="secure-boot"/>…
+ *       <fwneg:decided-by name="60-edk2-x86_64.json" path="…" sha256="…|masked"/>…  (records)
  *     </fwneg:firmware>
  *     <fwneg:roms>
  *       <fwneg:rom device="net0" model="virtio" ramblock="…" file="…" file-size="…"
@@ -54,6 +55,7 @@
 #include <libxml/xmlsave.h>
 
 #include "fwneg-error.h"
+#include "plan-xml-private.h"
 #include "safe-xml.h"
 
 #define FWNEG_NS_URI_PREFIX "https://fwneg.org/xmlns/fwneg/"
@@ -64,8 +66,8 @@ is_element(const xmlNode *node, const char *name)
     return node && node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, BAD_CAST name);
 }
 
-static xmlNode *
-find_child(xmlNode *parent, const char *name)
+xmlNode *
+plan_xml_find_child(xmlNode *parent, const char *name)
 {
     for (xmlNode *child = parent ? parent->children : NULL; child; child = child->next)
         if (is_element(child, name) && !child->ns)
@@ -95,8 +97,8 @@ indent_of(const xmlNode *node)
 }
 
 /* Remove @node and the blank text that indents it, so no empty line remains. */
-static void
-remove_node(xmlNode *node)
+void
+plan_xml_remove_node(xmlNode *node)
 {
     if (is_blank_text(node->prev)) {
         xmlNode *blank = node->prev;
@@ -138,8 +140,8 @@ indent_unit(xmlDoc *doc)
 
 /* Insert @node as a child of @parent, after @after (NULL: as the last child),
  * indented like its siblings when the document is indented. */
-static xmlNode *
-insert_child(xmlNode *parent, xmlNode *after, xmlNode *node)
+xmlNode *
+plan_xml_insert_child(xmlNode *parent, xmlNode *after, xmlNode *node)
 {
     g_autofree char *parent_indent = indent_of(parent);
     g_autofree char *child_indent = NULL;
@@ -180,14 +182,14 @@ insert_child(xmlNode *parent, xmlNode *after, xmlNode *node)
     return node;
 }
 
-static xmlNode *
-append_element(xmlNode *parent, xmlNs *ns, const char *name)
+xmlNode *
+plan_xml_append_element(xmlNode *parent, xmlNs *ns, const char *name)
 {
-    return insert_child(parent, NULL, xmlNewDocNode(parent->doc, ns, BAD_CAST name, NULL));
+    return plan_xml_insert_child(parent, NULL, xmlNewDocNode(parent->doc, ns, BAD_CAST name, NULL));
 }
 
-static void
-set_prop(xmlNode *node, const char *name, const char *value)
+void
+plan_xml_set_prop(xmlNode *node, const char *name, const char *value)
 {
     if (value)
         xmlSetProp(node, BAD_CAST name, BAD_CAST value);
@@ -213,17 +215,17 @@ set_text(xmlNode *node, const char *text)
 static xmlNode *
 apply_loader(xmlNode *os, const FwnegFirmwareChoice *fw, gboolean flash)
 {
-    xmlNode *old = find_child(os, "loader");
+    xmlNode *old = plan_xml_find_child(os, "loader");
     xmlNode *loader = xmlNewDocNode(os->doc, NULL, BAD_CAST "loader", NULL);
     g_autofree char *old_secure = old ? (char *)xmlGetProp(old, BAD_CAST "secure") : NULL;
     g_autofree char *old_readonly = old ? (char *)xmlGetProp(old, BAD_CAST "readonly") : NULL;
 
     if (flash)
-        set_prop(loader, "readonly", "yes");
+        plan_xml_set_prop(loader, "readonly", "yes");
     else
-        set_prop(loader, "readonly", old_readonly);
-    set_prop(loader, "secure", fw->requires_smm ? "yes" : old_secure);
-    set_prop(loader, "type", flash ? "pflash" : "rom");
+        plan_xml_set_prop(loader, "readonly", old_readonly);
+    plan_xml_set_prop(loader, "secure", fw->requires_smm ? "yes" : old_secure);
+    plan_xml_set_prop(loader, "type", flash ? "pflash" : "rom");
     set_text(loader, fw->executable);
 
     if (old) {
@@ -232,20 +234,21 @@ apply_loader(xmlNode *os, const FwnegFirmwareChoice *fw, gboolean flash)
         return loader;
     }
     /* libvirt's order in <os>: type, firmware, loader, nvram, kernel, … */
-    return insert_child(os, find_child(os, "type"), loader);
+    return plan_xml_insert_child(os, plan_xml_find_child(os, "type"), loader);
 }
 
 static void
 apply_nvram(xmlNode *os, xmlNode *loader, const FwnegPlan *plan, const FwnegFirmwareChoice *fw)
 {
-    xmlNode *nvram = find_child(os, "nvram");
+    xmlNode *nvram = plan_xml_find_child(os, "nvram");
     g_autofree char *path = plan->nvram_path
                                 ? g_strdup(plan->nvram_path)
                                 : g_strdup_printf("%s/%s_VARS.fd", FWNEG_LIBVIRT_NVRAM_DIR,
                                                   plan->name ? plan->name : "guest");
 
     if (!nvram) {
-        nvram = insert_child(os, loader, xmlNewDocNode(os->doc, NULL, BAD_CAST "nvram", NULL));
+        nvram =
+            plan_xml_insert_child(os, loader, xmlNewDocNode(os->doc, NULL, BAD_CAST "nvram", NULL));
         set_text(nvram, path);
     } else {
         gboolean has_element_child = FALSE;
@@ -263,16 +266,17 @@ apply_nvram(xmlNode *os, xmlNode *loader, const FwnegPlan *plan, const FwnegFirm
 static void
 apply_kernel(xmlNode *os, const FwnegFirmwareChoice *fw)
 {
-    xmlNode *kernel = find_child(os, "kernel");
+    xmlNode *kernel = plan_xml_find_child(os, "kernel");
 
     if (!kernel) {
-        xmlNode *after = find_child(os, "nvram");
+        xmlNode *after = plan_xml_find_child(os, "nvram");
 
         if (!after)
-            after = find_child(os, "loader");
+            after = plan_xml_find_child(os, "loader");
         if (!after)
-            after = find_child(os, "type");
-        kernel = insert_child(os, after, xmlNewDocNode(os->doc, NULL, BAD_CAST "kernel", NULL));
+            after = plan_xml_find_child(os, "type");
+        kernel =
+            plan_xml_insert_child(os, after, xmlNewDocNode(os->doc, NULL, BAD_CAST "kernel", NULL));
     }
     set_text(kernel, fw->executable);
 }
@@ -280,15 +284,16 @@ apply_kernel(xmlNode *os, const FwnegFirmwareChoice *fw)
 static void
 apply_smm(xmlNode *domain)
 {
-    xmlNode *features = find_child(domain, "features");
+    xmlNode *features = plan_xml_find_child(domain, "features");
     xmlNode *smm;
 
     if (!features)
-        features = insert_child(domain, find_child(domain, "os"),
-                                xmlNewDocNode(domain->doc, NULL, BAD_CAST "features", NULL));
-    smm = find_child(features, "smm");
+        features =
+            plan_xml_insert_child(domain, plan_xml_find_child(domain, "os"),
+                                  xmlNewDocNode(domain->doc, NULL, BAD_CAST "features", NULL));
+    smm = plan_xml_find_child(features, "smm");
     if (!smm)
-        smm = append_element(features, NULL, "smm");
+        smm = plan_xml_append_element(features, NULL, "smm");
     xmlSetProp(smm, BAD_CAST "state", BAD_CAST "on");
 }
 
@@ -296,22 +301,23 @@ static void
 apply_firmware(xmlNode *domain, const FwnegPlan *plan)
 {
     const FwnegFirmwareChoice *fw = plan->firmware;
-    xmlNode *os = find_child(domain, "os");
+    xmlNode *os = plan_xml_find_child(domain, "os");
     xmlNode *feature_requests;
 
     if (!fw || !fw->descriptor || !fw->executable)
         return; /* QEMU's default firmware, or nothing fwneg chose */
     if (!os)
-        os = insert_child(domain, NULL, xmlNewDocNode(domain->doc, NULL, BAD_CAST "os", NULL));
+        os = plan_xml_insert_child(domain, NULL,
+                                   xmlNewDocNode(domain->doc, NULL, BAD_CAST "os", NULL));
 
     xmlUnsetProp(os, BAD_CAST "firmware");
     /* libvirt stores the canonical machine type (qemuCanonicalizeMachine); the
      * descriptor was matched against it. */
-    if (plan->machine && find_child(os, "type"))
-        xmlSetProp(find_child(os, "type"), BAD_CAST "machine", BAD_CAST plan->machine);
-    feature_requests = find_child(os, "firmware");
+    if (plan->machine && plan_xml_find_child(os, "type"))
+        xmlSetProp(plan_xml_find_child(os, "type"), BAD_CAST "machine", BAD_CAST plan->machine);
+    feature_requests = plan_xml_find_child(os, "firmware");
     if (feature_requests)
-        remove_node(feature_requests);
+        plan_xml_remove_node(feature_requests);
 
     if (g_strcmp0(fw->device, "kernel") == 0) {
         apply_kernel(os, fw);
@@ -336,11 +342,12 @@ apply_firmware(xmlNode *domain, const FwnegPlan *plan)
 static void
 apply_interface_rom(xmlNode *iface, const FwnegDeviceRom *rom)
 {
-    xmlNode *node = find_child(iface, "rom");
+    xmlNode *node = plan_xml_find_child(iface, "rom");
     const char *file = rom->store_file ? rom->store_file : rom->file;
 
     if (!node)
-        node = insert_child(iface, NULL, xmlNewDocNode(iface->doc, NULL, BAD_CAST "rom", NULL));
+        node = plan_xml_insert_child(iface, NULL,
+                                     xmlNewDocNode(iface->doc, NULL, BAD_CAST "rom", NULL));
     if (file) {
         xmlUnsetProp(node, BAD_CAST "enabled");
         xmlSetProp(node, BAD_CAST "file", BAD_CAST file);
@@ -351,10 +358,10 @@ apply_interface_rom(xmlNode *iface, const FwnegDeviceRom *rom)
     }
 }
 
-static void
-apply_roms(xmlNode *domain, const FwnegPlan *plan)
+void
+plan_xml_apply_roms(xmlNode *domain, const FwnegPlan *plan)
 {
-    xmlNode *devices = find_child(domain, "devices");
+    xmlNode *devices = plan_xml_find_child(domain, "devices");
     int index = 0;
 
     for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next) {
@@ -395,7 +402,7 @@ find_or_create_fwcfg_sysinfo(xmlNode *domain)
     }
     sysinfo = xmlNewDocNode(domain->doc, NULL, BAD_CAST "sysinfo", NULL);
     xmlSetProp(sysinfo, BAD_CAST "type", BAD_CAST "fwcfg");
-    return insert_child(domain, after, sysinfo);
+    return plan_xml_insert_child(domain, after, sysinfo);
 }
 
 /* fwneg's own fw_cfg files (origin "fwneg") as libvirt (>= 6.5) takes them:
@@ -403,8 +410,8 @@ find_or_create_fwcfg_sysinfo(xmlNode *domain)
  * as -fw_cfg name=NAME,file=PATH.  An entry already there with one of these
  * names is replaced (QEMU refuses duplicate names); other entries stay.  The
  * files are written by `fwneg plan` before it prints this document. */
-static void
-apply_fw_cfg(xmlNode *domain, const FwnegPlan *plan)
+void
+plan_xml_apply_fw_cfg(xmlNode *domain, const FwnegPlan *plan)
 {
     xmlNode *sysinfo = NULL;
 
@@ -425,9 +432,9 @@ apply_fw_cfg(xmlNode *domain, const FwnegPlan *plan)
                 continue;
             name = (char *)xmlGetProp(c, BAD_CAST "name");
             if (g_strcmp0(name, entry->name) == 0)
-                remove_node(c);
+                plan_xml_remove_node(c);
         }
-        node = append_element(sysinfo, NULL, "entry");
+        node = plan_xml_append_element(sysinfo, NULL, "entry");
         xmlSetProp(node, BAD_CAST "name", BAD_CAST entry->name);
         xmlSetProp(node, BAD_CAST "file", BAD_CAST entry->file);
     }
@@ -446,7 +453,7 @@ static xmlNode *
 find_or_create_metadata(xmlNode *domain)
 {
     static const char *const before_metadata[] = {"name", "uuid", "genid", "title", "description"};
-    xmlNode *metadata = find_child(domain, "metadata");
+    xmlNode *metadata = plan_xml_find_child(domain, "metadata");
     xmlNode *after = NULL;
 
     if (metadata)
@@ -458,7 +465,7 @@ find_or_create_metadata(xmlNode *domain)
                 after = c;
     metadata = xmlNewDocNode(domain->doc, NULL, BAD_CAST "metadata", NULL);
     if (after)
-        return insert_child(domain, after, metadata);
+        return plan_xml_insert_child(domain, after, metadata);
     if (domain->children) {
         /* first element child, indented like the others */
         xmlNode *first = domain->children;
@@ -474,7 +481,7 @@ find_or_create_metadata(xmlNode *domain)
             return metadata;
         }
     }
-    return insert_child(domain, NULL, metadata);
+    return plan_xml_insert_child(domain, NULL, metadata);
 }
 
 /* The new fwneg:plan element, in place of the first fwneg element (others removed). */
@@ -496,14 +503,14 @@ replace_plan_element(xmlNode *metadata)
         if (!existing)
             existing = c;
         else
-            remove_node(c);
+            plan_xml_remove_node(c);
     }
     if (existing) {
         xmlReplaceNode(existing, plan_node);
         xmlFreeNode(existing);
         return plan_node;
     }
-    return insert_child(metadata, NULL, plan_node);
+    return plan_xml_insert_child(metadata, NULL, plan_node);
 }
 
 static char *
@@ -515,33 +522,41 @@ int64_to_string(gint64 value)
 static void
 record_machine(xmlNode *plan_node, const FwnegPlan *plan)
 {
-    xmlNode *machine = append_element(plan_node, plan_node->ns, "machine");
+    xmlNode *machine = plan_xml_append_element(plan_node, plan_node->ns, "machine");
 
-    set_prop(machine, "canonical", plan->machine);
-    set_prop(machine, "requested", plan->machine_requested);
-    set_prop(machine, "arch", plan->arch);
-    set_prop(machine, "qemu", plan->qemu_version);
+    plan_xml_set_prop(machine, "canonical", plan->machine);
+    plan_xml_set_prop(machine, "requested", plan->machine_requested);
+    plan_xml_set_prop(machine, "arch", plan->arch);
+    plan_xml_set_prop(machine, "qemu", plan->qemu_version);
 }
 
 static void
 record_firmware(xmlNode *plan_node, const FwnegPlan *plan)
 {
     const FwnegFirmwareChoice *fw = plan->firmware;
-    xmlNode *node = append_element(plan_node, plan_node->ns, "firmware");
+    xmlNode *node = plan_xml_append_element(plan_node, plan_node->ns, "firmware");
 
     if (!fw)
         return;
-    set_prop(node, "interface", fw->interface);
-    set_prop(node, "descriptor", fw->descriptor);
-    set_prop(node, "device", fw->device);
-    set_prop(node, "mode", fw->mode);
-    set_prop(node, "executable", fw->executable);
-    set_prop(node, "nvram-template", fw->nvram_template);
-    set_prop(node, "nvram", plan->nvram_path);
-    set_prop(node, "requires-smm", fw->requires_smm ? "yes" : "no");
+    plan_xml_set_prop(node, "interface", fw->interface);
+    plan_xml_set_prop(node, "descriptor", fw->descriptor);
+    plan_xml_set_prop(node, "device", fw->device);
+    plan_xml_set_prop(node, "mode", fw->mode);
+    plan_xml_set_prop(node, "executable", fw->executable);
+    plan_xml_set_prop(node, "nvram-template", fw->nvram_template);
+    plan_xml_set_prop(node, "nvram", plan->nvram_path);
+    plan_xml_set_prop(node, "requires-smm", fw->requires_smm ? "yes" : "no");
     for (guint i = 0; fw->features && i < fw->features->len; i++)
-        set_prop(append_element(node, plan_node->ns, "feature"), "name",
-                 g_ptr_array_index(fw->features, i));
+        plan_xml_set_prop(plan_xml_append_element(node, plan_node->ns, "feature"), "name",
+                          g_ptr_array_index(fw->features, i));
+    for (guint i = 0; plan->decided_by && i < plan->decided_by->len; i++) {
+        const FwnegDescriptorNote *note = g_ptr_array_index(plan->decided_by, i);
+        xmlNode *decided = plan_xml_append_element(node, plan_node->ns, "decided-by");
+
+        plan_xml_set_prop(decided, "name", note->name);
+        plan_xml_set_prop(decided, "path", note->path);
+        plan_xml_set_prop(decided, "sha256", note->sha256 ? note->sha256 : "masked");
+    }
 }
 
 static void
@@ -551,26 +566,26 @@ record_roms(xmlNode *plan_node, GPtrArray *roms)
 
     if (!roms)
         return;
-    list = append_element(plan_node, plan_node->ns, "roms");
+    list = plan_xml_append_element(plan_node, plan_node->ns, "roms");
     for (guint i = 0; i < roms->len; i++) {
         const FwnegDeviceRom *rom = g_ptr_array_index(roms, i);
-        xmlNode *node = append_element(list, plan_node->ns, "rom");
+        xmlNode *node = plan_xml_append_element(list, plan_node->ns, "rom");
         g_autofree char *size = int64_to_string(rom->size);
         g_autofree char *file_size =
             rom->file && rom->file_size >= 0 ? int64_to_string(rom->file_size) : NULL;
 
-        set_prop(node, "device", rom->device);
-        set_prop(node, "model", rom->model);
-        set_prop(node, "ramblock", rom->ramblock);
-        set_prop(node, "file", rom->file);
-        set_prop(node, "file-size", file_size);
-        set_prop(node, "size", size);
-        set_prop(node, "sha256", rom->sha256);
-        set_prop(node, "rombar", rom->rombar ? "yes" : "no");
+        plan_xml_set_prop(node, "device", rom->device);
+        plan_xml_set_prop(node, "model", rom->model);
+        plan_xml_set_prop(node, "ramblock", rom->ramblock);
+        plan_xml_set_prop(node, "file", rom->file);
+        plan_xml_set_prop(node, "file-size", file_size);
+        plan_xml_set_prop(node, "size", size);
+        plan_xml_set_prop(node, "sha256", rom->sha256);
+        plan_xml_set_prop(node, "rombar", rom->rombar ? "yes" : "no");
         if (rom->size_pinned)
-            set_prop(node, "size-pinned", "yes");
-        set_prop(node, "store-file", rom->store_file);
-        set_prop(node, "qemu-id", rom->qemu_id);
+            plan_xml_set_prop(node, "size-pinned", "yes");
+        plan_xml_set_prop(node, "store-file", rom->store_file);
+        plan_xml_set_prop(node, "qemu-id", rom->qemu_id);
     }
 }
 
@@ -578,11 +593,12 @@ static xmlNode *
 record_strings(xmlNode *plan_node, const char *list_name, const char *item_name, const char *file,
                GPtrArray *strings)
 {
-    xmlNode *list = append_element(plan_node, plan_node->ns, list_name);
+    xmlNode *list = plan_xml_append_element(plan_node, plan_node->ns, list_name);
 
-    set_prop(list, "file", file);
+    plan_xml_set_prop(list, "file", file);
     for (guint i = 0; strings && i < strings->len; i++)
-        set_text(append_element(list, plan_node->ns, item_name), g_ptr_array_index(strings, i));
+        set_text(plan_xml_append_element(list, plan_node->ns, item_name),
+                 g_ptr_array_index(strings, i));
     return list;
 }
 
@@ -593,25 +609,25 @@ record_fw_cfg(xmlNode *plan_node, GPtrArray *fw_cfg)
 
     if (!fw_cfg)
         return;
-    list = append_element(plan_node, plan_node->ns, "fw_cfg");
+    list = plan_xml_append_element(plan_node, plan_node->ns, "fw_cfg");
     for (guint i = 0; i < fw_cfg->len; i++) {
         const FwnegFwCfgFile *entry = g_ptr_array_index(fw_cfg, i);
-        xmlNode *node = append_element(list, plan_node->ns, "file");
+        xmlNode *node = plan_xml_append_element(list, plan_node->ns, "file");
         gsize len = 0;
         const guint8 *p = entry->data ? g_bytes_get_data(entry->data, &len) : NULL;
         GString *hex = g_string_sized_new(len * 2 + 1);
 
         for (gsize j = 0; j < len; j++)
             g_string_append_printf(hex, "%02x", p[j]);
-        set_prop(node, "name", entry->name);
-        set_prop(node, "origin", entry->origin);
+        plan_xml_set_prop(node, "name", entry->name);
+        plan_xml_set_prop(node, "origin", entry->origin);
         set_text(node, hex->str);
         g_string_free(hex, TRUE);
     }
 }
 
-static void
-record_plan(xmlNode *domain, const FwnegPlan *plan)
+void
+plan_xml_record_plan(xmlNode *domain, const FwnegPlan *plan)
 {
     xmlNode *plan_node = replace_plan_element(find_or_create_metadata(domain));
 
@@ -628,8 +644,8 @@ record_plan(xmlNode *domain, const FwnegPlan *plan)
     /* XML before `virsh define`: what the plan could not say yet, and why. */
     for (guint i = 0; plan->pending && i < plan->pending->len; i++) {
         const FwnegPendingPart *pending = g_ptr_array_index(plan->pending, i);
-        xmlNode *node = append_element(plan_node, plan_node->ns, "pending");
-        set_prop(node, "part", pending->part);
+        xmlNode *node = plan_xml_append_element(plan_node, plan_node->ns, "pending");
+        plan_xml_set_prop(node, "part", pending->part);
         set_text(node, pending->reason);
     }
 }
@@ -669,14 +685,12 @@ serialize(xmlDoc *doc, const char *declaration)
     return g_string_free(out, FALSE);
 }
 
-char *
-fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const char *xml,
-                         gsize xml_len, GError **error)
+xmlDoc *
+plan_xml_parse_domain(const FwnegDomain *domain, const char *xml, gsize xml_len, GError **error)
 {
     const char *source = domain && domain->source_name ? domain->source_name : "domain XML";
     g_autoptr(xmlDoc) doc =
         fwneg_xml_parse_safe(xml, xml_len, FWNEG_DOMAIN_XML_MAX_BYTES, source, error);
-    g_autofree char *declaration = NULL;
     xmlNode *root;
 
     if (!doc)
@@ -688,12 +702,38 @@ fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const
                     root ? (const char *)root->name : "(none)");
         return NULL;
     }
+    return g_steal_pointer(&doc);
+}
 
-    apply_firmware(root, plan);
-    apply_fw_cfg(root, plan);
-    apply_roms(root, plan);
-    record_plan(root, plan);
+char *
+plan_xml_serialize_like_input(xmlDoc *doc, const char *xml, gsize xml_len)
+{
+    g_autofree char *declaration = input_declaration(xml, xml_len);
 
-    declaration = input_declaration(xml, xml_len);
     return serialize(doc, declaration);
+}
+
+char *
+fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const char *xml,
+                         gsize xml_len, GError **error)
+{
+    g_autoptr(xmlDoc) doc = plan_xml_parse_domain(domain, xml, xml_len, error);
+    xmlNode *root;
+
+    if (!doc)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    apply_firmware(root, plan);
+    plan_xml_apply_fw_cfg(root, plan);
+    plan_xml_apply_roms(root, plan);
+    plan_xml_record_plan(root, plan);
+    return plan_xml_serialize_like_input(doc, xml, xml_len);
+}
+
+char *
+fwneg_domain_xml_reformat(const FwnegDomain *domain, const char *xml, gsize xml_len, GError **error)
+{
+    g_autoptr(xmlDoc) doc = plan_xml_parse_domain(domain, xml, xml_len, error);
+
+    return doc ? plan_xml_serialize_like_input(doc, xml, xml_len) : NULL;
 }

@@ -28,8 +28,20 @@ fwneg_plan_free(FwnegPlan *plan)
     g_free(plan->fdt_file);
     g_clear_pointer(&plan->fdt_nodes, g_ptr_array_unref);
     g_clear_pointer(&plan->warnings, g_ptr_array_unref);
+    g_clear_pointer(&plan->decided_by, g_ptr_array_unref);
     g_clear_pointer(&plan->pending, g_ptr_array_unref);
     g_free(plan);
+}
+
+void
+fwneg_descriptor_note_free(FwnegDescriptorNote *note)
+{
+    if (note == NULL)
+        return;
+    g_free(note->name);
+    g_free(note->path);
+    g_free(note->sha256);
+    g_free(note);
 }
 
 void

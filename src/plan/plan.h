@@ -67,10 +67,26 @@ typedef struct {
 
     GPtrArray *warnings; /* char*: shown on stderr by the CLI */
     GPtrArray *pending;  /* FwnegPendingPart*: empty for libvirt's defined XML */
+
+    /* The descriptors that decided the firmware, noted when the plan is recorded
+     * (fwneg_plan_note_descriptors): FwnegDescriptorNote*, NULL when not noted. */
+    GPtrArray *decided_by;
 } FwnegPlan;
 
 /* The reason @part ("bootorder", "roms[N].ramblock") is pending, or NULL. */
 const char *fwneg_plan_pending_reason(const FwnegPlan *plan, const char *part);
+
+/* One descriptor file that took part in choosing the firmware: the chosen one
+ * and every one sorted before it (first match wins, so each of them could
+ * have won).  A later start or a migration target compares them with its own
+ * set to tell the operator which one changed. */
+typedef struct {
+    char *name;   /* basename: the merge and sort key */
+    char *path;   /* the effective file, as the host sees it */
+    char *sha256; /* of its bytes; NULL when the name is masked (0-byte file) */
+} FwnegDescriptorNote;
+
+void fwneg_descriptor_note_free(FwnegDescriptorNote *note);
 
 /* An empty plan: every array allocated (empty), every string NULL. */
 FwnegPlan *fwneg_plan_new(void);
@@ -104,5 +120,9 @@ char *fwneg_plan_to_qemu_args(const FwnegPlan *plan);
  * <smm>) and recorded in <metadata>.  @xml is the original document text. */
 char *fwneg_plan_to_domain_xml(const FwnegPlan *plan, const FwnegDomain *domain, const char *xml,
                                gsize xml_len, GError **error);
+/* @xml as fwneg_plan_to_domain_xml() would write it with nothing applied (the
+ * same serializer), so a diff of the two shows only what the plan changes. */
+char *fwneg_domain_xml_reformat(const FwnegDomain *domain, const char *xml, gsize xml_len,
+                                GError **error);
 
 G_END_DECLS

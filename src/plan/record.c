@@ -188,6 +188,37 @@ firmware_from_json(json_object *o)
     return fw;
 }
 
+static FwnegDescriptorNote *
+note_new(char *name, char *path, char *sha256)
+{
+    FwnegDescriptorNote *note = g_new0(FwnegDescriptorNote, 1);
+    note->name = name;
+    note->path = path;
+    /* "masked" in the metadata form; JSON writes null */
+    if (sha256 != NULL && strlen(sha256) != 64)
+        g_clear_pointer(&sha256, g_free);
+    note->sha256 = sha256;
+    return note;
+}
+
+/* firmware.decided-by: NULL when absent (not a record); entries without a
+ * name are dropped (the comparison keys on it). */
+static GPtrArray *
+notes_from_json(json_object *array)
+{
+    if (array == NULL || !json_object_is_type(array, json_type_array))
+        return NULL;
+    GPtrArray *notes = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_descriptor_note_free);
+    for (size_t i = 0; i < json_object_array_length(array); i++) {
+        json_object *o = json_object_array_get_idx(array, i);
+        char *name = member_string(o, "name");
+        if (name != NULL)
+            g_ptr_array_add(notes,
+                            note_new(name, member_string(o, "path"), member_string(o, "sha256")));
+    }
+    return notes;
+}
+
 static gboolean
 rom_from_json(json_object *o, guint index, FwnegDeviceRom **out, const char *source_name,
               GError **error)
@@ -253,6 +284,18 @@ fwneg_plan_from_json(const char *data, gsize len, const char *source_name, GErro
         return NULL;
     }
     g_autofree char *schema = member_string(root, "schema");
+    guint64 schema_version = 0;
+    if (schema != NULL && g_str_has_prefix(schema, "fwneg-plan/") &&
+        g_ascii_string_to_unsigned(schema + strlen("fwneg-plan/"), 10, 0, G_MAXUINT32,
+                                   &schema_version, NULL) &&
+        schema_version > FWNEG_RECORD_VERSION) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s: recorded by a newer fwneg (schema %s; this fwneg reads "
+                    "fwneg-plan/%d): upgrade fwneg on this host",
+                    source_name, schema, FWNEG_RECORD_VERSION);
+        json_object_put(root);
+        return NULL;
+    }
     if (g_strcmp0(schema, FWNEG_PLAN_SCHEMA) != 0) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                     "%s: 'schema' is '%s', not '" FWNEG_PLAN_SCHEMA "' (not a fwneg record?)",
@@ -271,6 +314,7 @@ fwneg_plan_from_json(const char *data, gsize len, const char *source_name, GErro
     if (member(root, "firmware") != NULL) {
         plan->firmware = firmware_from_json(member(root, "firmware"));
         plan->nvram_path = member_string(member(root, "firmware"), "nvram");
+        plan->decided_by = notes_from_json(member(member(root, "firmware"), "decided-by"));
     }
     json_object *roms = member(root, "roms");
     for (size_t i = 0; roms != NULL && json_object_is_type(roms, json_type_array) &&
@@ -409,6 +453,22 @@ texts_of(xmlNode *list, const char *item)
     return out;
 }
 
+/* The record's version: the larger of the namespace's (…/fwneg/N) and the
+ * version attribute's; a newer fwneg bumps one of them. */
+static guint64
+plan_version(xmlNode *root)
+{
+    guint64 ns_version = 0, attr_version = 0;
+    const char *href = (const char *)root->ns->href + strlen(FWNEG_NS_URI_PREFIX);
+    g_autofree char *ns_number = g_strndup(href, strcspn(href, "/"));
+    g_autofree char *attr = prop(root, "version");
+    if (!g_ascii_string_to_unsigned(ns_number, 10, 0, G_MAXUINT32, &ns_version, NULL))
+        ns_version = 0;
+    if (attr == NULL || !g_ascii_string_to_unsigned(attr, 10, 0, G_MAXUINT32, &attr_version, NULL))
+        attr_version = 0;
+    return MAX(ns_version, attr_version);
+}
+
 FwnegPlan *
 fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GError **error)
 {
@@ -428,6 +488,15 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
                     "%s: the fwneg metadata element is <%s>, not <fwneg:plan>", source_name,
                     root ? (const char *)root->name : "(none)");
+        return NULL;
+    }
+    guint64 version = plan_version(root);
+    if (version > FWNEG_RECORD_VERSION) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s: the <fwneg:plan> record was written by a newer fwneg (plan version "
+                    "%" G_GUINT64_FORMAT ", this fwneg reads version %d): upgrade fwneg on "
+                    "this host",
+                    source_name, version, FWNEG_RECORD_VERSION);
         return NULL;
     }
     g_autoptr(FwnegPlan) plan = fwneg_plan_new();
@@ -466,6 +535,15 @@ fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name, GErr
         fw->rejected = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_rejection_free);
         fw->warnings = g_ptr_array_new_with_free_func(g_free);
         plan->firmware = fw;
+        for (xmlNode *c = firmware->children; c != NULL; c = c->next) {
+            char *name = is_fwneg(c, "decided-by") ? prop(c, "name") : NULL;
+            if (name == NULL)
+                continue;
+            if (plan->decided_by == NULL)
+                plan->decided_by =
+                    g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_descriptor_note_free);
+            g_ptr_array_add(plan->decided_by, note_new(name, prop(c, "path"), prop(c, "sha256")));
+        }
         plan->nvram_path = prop(firmware, "nvram");
     }
 

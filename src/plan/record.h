@@ -34,4 +34,21 @@ FwnegPlan *fwneg_record_read_file(const char *path, GError **error);
 FwnegPlan *fwneg_plan_from_metadata(const char *metadata_xml, const char *source_name,
                                     GError **error);
 
+/* Note which descriptors decided @plan's firmware (plan->decided_by): the
+ * chosen one and every entry of @descriptors (the engine's merged set) sorted
+ * before it, with the sha256 of each file.  A plan whose firmware did not come
+ * from a descriptor gets an empty list.  (record-descriptors.c) */
+gboolean fwneg_plan_note_descriptors(FwnegPlan *plan, GPtrArray *descriptors,
+                                     const FwnegOptions *options, GError **error);
+
+/* What changed in this host's descriptor set (@descriptors) since @recorded
+ * noted it: one line per change appended to @changes (char*). */
+void fwneg_plan_compare_descriptors(const FwnegPlan *recorded, GPtrArray *descriptors,
+                                    const FwnegOptions *options, GPtrArray *changes);
+
+/* The highest <fwneg:plan version> / fwneg-plan/N schema this fwneg reads.  A
+ * record written by a newer fwneg is refused with FWNEG_ERROR_UNSATISFIABLE
+ * and a message that says so (never read as damaged). */
+#define FWNEG_RECORD_VERSION 1
+
 G_END_DECLS

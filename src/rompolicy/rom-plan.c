@@ -137,11 +137,39 @@ rom_entry_new(const char *device, const char *model, const char *qemu_id, guint 
     return rom;
 }
 
-/* Fill file, file size, sha256, RAM block name and size for @file_name. */
+/* The RAM block size a <qemu:override> romsize property pins for @qemu_id:
+ * 0 when there is none, -1 (with @error) when QEMU would refuse the value. */
+static gint64
+override_romsize(const RomPlanContext *ctx, const FwnegDeviceRom *rom, const char *qemu_id,
+                 GError **error)
+{
+    const FwnegDeviceOverride *o = fwneg_domain_find_override(ctx->domain, qemu_id, "romsize");
+    guint64 value = 0;
+    if (o == NULL || g_strcmp0(o->type, "remove") == 0 || o->value == NULL)
+        return 0;
+    if (!g_ascii_string_to_unsigned(o->value, 10, 1, G_MAXUINT32, &value, NULL)) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_INVALID_INPUT,
+                    "%s: <qemu:override> romsize '%s' for device %s is not a size in bytes",
+                    rom->device, o->value, qemu_id);
+        return -1;
+    }
+    /* QEMU's pci_add_option_rom: "ROM size %u is not a power of two". */
+    if ((value & (value - 1)) != 0) {
+        g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                    "%s: <qemu:override> romsize %" G_GUINT64_FORMAT
+                    " for device %s: ROM size is not a power of two (QEMU refuses it)",
+                    rom->device, value, qemu_id);
+        return -1;
+    }
+    return (gint64)value;
+}
+
+/* Fill file, file size, sha256, RAM block name and size for @file_name;
+ * @romsize > 0 pins the RAM block size (QEMU's romsize property). */
 static gboolean
 fill_rom(RomPlanContext *ctx, FwnegDeviceRom *rom, const FwnegRomDevice *dev,
          const FwnegAddress *address, const char *file_name, const FwnegRomSet *set,
-         gboolean strict, GError **error)
+         gboolean strict, gint64 romsize, GError **error)
 {
     g_autofree char *path = find_rom_file(ctx, file_name);
     if (path == NULL) {
@@ -173,7 +201,19 @@ fill_rom(RomPlanContext *ctx, FwnegDeviceRom *rom, const FwnegRomDevice *dev,
         g_ptr_array_add(ctx->warnings, g_steal_pointer(&message));
     }
     gint64 bucket = fwneg_rom_bucket(image->file_size);
-    if (set != NULL && bucket > set->max_size) {
+    if (romsize > 0) {
+        if (image->file_size > romsize) {
+            g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
+                        "%s (%s): romfile \"%s\" (%" G_GINT64_FORMAT
+                        " bytes) is too large for ROM size %" G_GINT64_FORMAT
+                        " (the <qemu:override> romsize; QEMU refuses to start)",
+                        rom->device, rom->model, path, image->file_size, romsize);
+            return FALSE;
+        }
+        bucket = romsize;
+        rom->size_pinned = TRUE;
+    }
+    if (set != NULL && bucket > set->max_size && !ctx->options->migration_target) {
         g_set_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE,
                     "%s (%s): ROM file %s is %" G_GINT64_FORMAT " bytes, a %" G_GINT64_FORMAT
                     "-byte ROM BAR, larger than the %" G_GINT64_FORMAT
@@ -264,7 +304,7 @@ plan_vfio_rom(RomPlanContext *ctx, const char *label, const FwnegRom *rom_xml,
     g_ptr_array_add(ctx->roms, rom);
     rom->rombar = rom_xml->bar != FWNEG_TRISTATE_NO;
     /* A device's own ROM image may be any vendor's: QEMU loads it as it is. */
-    return fill_rom(ctx, rom, dev, address, rom_xml->file, NULL, FALSE, error);
+    return fill_rom(ctx, rom, dev, address, rom_xml->file, NULL, FALSE, 0, error);
 }
 
 static gboolean
@@ -291,17 +331,22 @@ plan_interface(RomPlanContext *ctx, const FwnegInterface *iface, guint index, GE
     gboolean ok = TRUE;
     /* libvirt: enabled='no' and file='' both become romfile="" (no ROM at all). */
     if (iface->rom.enabled == FWNEG_TRISTATE_NO ||
-        (iface->rom.file != NULL && iface->rom.file[0] == '\0')) {
-        ok = TRUE;
+        (iface->rom.file != NULL && iface->rom.file[0] == '\0'))
+        return TRUE;
+    g_autofree char *qemu_id = fwneg_interface_qemu_id(ctx->domain, index);
+    gint64 romsize = override_romsize(ctx, rom, qemu_id, error);
+    if (romsize < 0) {
+        ok = FALSE;
     } else if (iface->rom.file != NULL) {
-        ok = fill_rom(ctx, rom, dev, address, iface->rom.file, NULL, !ctx->qemu_policy, error);
+        ok = fill_rom(ctx, rom, dev, address, iface->rom.file, NULL, !ctx->qemu_policy, romsize,
+                      error);
     } else if (ctx->qemu_policy) {
         const char *file = fwneg_rom_qemu_default_file(dev, ctx->machine);
-        ok = file == NULL || fill_rom(ctx, rom, dev, address, file, NULL, FALSE, error);
+        ok = file == NULL || fill_rom(ctx, rom, dev, address, file, NULL, FALSE, romsize, error);
     } else {
         const FwnegRomSet *set = NULL;
         const char *file = default_policy_file(ctx, dev, &set);
-        ok = file == NULL || fill_rom(ctx, rom, dev, address, file, set, TRUE, error);
+        ok = file == NULL || fill_rom(ctx, rom, dev, address, file, set, TRUE, romsize, error);
     }
     /* An auto-placed slot fwneg cannot work out is not something define settles. */
     if (ok && rom->ramblock_pending != NULL && p->kind == FWNEG_PLACE_PCI_AUTO && !p->pending) {
@@ -337,7 +382,7 @@ plan_video(RomPlanContext *ctx, const FwnegVideo *video, guint index, GError **e
     g_ptr_array_add(ctx->roms, rom);
     gboolean saved_policy = ctx->qemu_policy;
     ctx->qemu_policy = TRUE; /* QEMU's lookup for QEMU's file */
-    gboolean ok = fill_rom(ctx, rom, dev, &video->address, dev->default_rom, NULL, FALSE, error);
+    gboolean ok = fill_rom(ctx, rom, dev, &video->address, dev->default_rom, NULL, FALSE, 0, error);
     ctx->qemu_policy = saved_policy;
     return ok;
 }

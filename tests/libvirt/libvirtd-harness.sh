@@ -22,6 +22,11 @@
 #   lvh_start                                  # dies with a message after ~20 s at most
 #   lvh_virsh define "$(lvh_stage_file vm.xml)"; lvh_virsh start --paused vm
 #   lvh_qemu_pid vm; lvh_qemu_argv vm
+# Hook tests: define lvh_pre_start before lvh_start; it runs once the private /etc/libvirt
+# exists ($LVH_ETC_LIBVIRT) and before the daemons start (libvirt registers hooks found at
+# start only).  LVH_ETC_OVERLAY=1 also puts a throw-away overlay on /etc (in the private
+# mount namespace only), so a test can create files such as /etc/fwneg/fwneg.conf.
+# lvh_restart_libvirtd stops libvirtd (guests keep running) and starts it again.
 # Teardown is automatic (EXIT trap): guests, libvirtd and virtlogd are stopped by the PIDs
 # recorded in the private run dir, then the temp dir is removed (kept if LVH_KEEP=1).
 # Do not replace the EXIT trap; register extra cleanup with lvh_add_cleanup.
@@ -214,6 +219,18 @@ EOF
     chown "$LVH_UID:$LVH_GID" "$LVH_DIR/libvirtd.log" "$LVH_DIR/virtlogd.log"
 }
 
+# An overlay on /etc, upper layer in the temp dir: /etc reads as the host's, writes land
+# in the temp dir.  Mounted before the /etc/libvirt bind mount (an overlay does not show
+# mounts below its lower directory).
+_lvh_etc_overlay() {
+    [ "${LVH_ETC_OVERLAY:-0}" = 1 ] || return 0
+    [ -n "${LVH_IN_PRIVATE_MOUNT_NS:-}" ] || lvh_die "LVH_ETC_OVERLAY needs root and a private mount namespace"
+    mkdir -p "$LVH_DIR/etc-upper" "$LVH_DIR/etc-work"
+    mount -t overlay overlay -o "lowerdir=/etc,upperdir=$LVH_DIR/etc-upper,workdir=$LVH_DIR/etc-work" /etc ||
+        lvh_die "cannot mount an overlay on /etc"
+    LVH_ETC_OVERLAID=1
+}
+
 _lvh_private_etc_libvirt() {
     [ -n "${LVH_IN_PRIVATE_MOUNT_NS:-}" ] || return 0
     LVH_ETC_LIBVIRT="$LVH_DIR/etc-libvirt"
@@ -281,6 +298,9 @@ lvh_teardown() {
     if [ -n "${LVH_ETC_LIBVIRT:-}" ]; then
         umount /etc/libvirt 2>/dev/null || true
     fi
+    if [ -n "${LVH_ETC_OVERLAID:-}" ]; then
+        umount /etc 2>/dev/null || true
+    fi
     if [ "${LVH_KEEP:-0}" = 1 ]; then
         lvh_log "libvirtd-harness: kept $LVH_DIR"
     else
@@ -314,7 +334,11 @@ lvh_start() {
     install -d -o "$LVH_UID" -g "$LVH_GID" -m 0700 "$LVH_HOME" "$LVH_RUNTIME_DIR"
     install -d -m 0755 "$LVH_DIR/staged"
     _lvh_write_config
+    _lvh_etc_overlay
     _lvh_private_etc_libvirt
+    if declare -F lvh_pre_start >/dev/null; then
+        lvh_pre_start || lvh_die "lvh_pre_start failed"
+    fi
 
     _lvh_start_daemon virtlogd "$LVH_RUNTIME_DIR/libvirt/virtlogd.pid" \
         "$LVH_RUNTIME_DIR/libvirt/virtlogd-sock"
@@ -324,6 +348,25 @@ lvh_start() {
     uri=$(LVH_VIRSH_TIMEOUT=$LVH_START_TIMEOUT lvh_virsh uri 2>&1) ||
         lvh_die "the private libvirtd does not answer: $uri"
     lvh_log "libvirtd-harness: private libvirtd ${LVH_PIDS[*]} uid $LVH_UID in $LVH_DIR ($uri)"
+}
+
+# Stops libvirtd by PID (its guests keep running) and starts it again: libvirt then
+# reconnects to the running QEMUs (the qemu hook's `reconnect` op).
+lvh_restart_libvirtd() {
+    local entry pid kept=()
+    for entry in "${LVH_PIDS[@]}"; do
+        if [ "${entry%%:*}" = libvirtd ]; then
+            _lvh_stop_pid "${entry#*:}" libvirtd
+        else
+            kept+=("$entry")
+        fi
+    done
+    LVH_PIDS=("${kept[@]}")
+    rm -f "$LVH_RUNTIME_DIR/libvirt/libvirtd.pid"
+    _lvh_start_daemon libvirtd "$LVH_RUNTIME_DIR/libvirt/libvirtd.pid" \
+        "$LVH_RUNTIME_DIR/libvirt/libvirt-sock"
+    LVH_VIRSH_TIMEOUT=$LVH_START_TIMEOUT lvh_virsh uri >/dev/null ||
+        lvh_die "the restarted libvirtd does not answer"
 }
 
 # Prints the tail of the daemon's log and a guest's QEMU log as TAP diagnostics.

@@ -558,6 +558,65 @@ test_long_value_shortened_in_message(void)
     g_assert_cmpuint(strlen(error->message), <, 400);
 }
 
+/* <sysinfo type='fwcfg'> entries and <qemu:override> properties: what libvirt
+ * hands QEMU as written (the hook's migration rewrite edits both). */
+static void
+test_passthrough(void)
+{
+    static const char xml[] =
+        "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+        "  <name>pt</name>\n"
+        "  <sysinfo type='smbios'><bios><entry name='vendor'>x</entry></bios></sysinfo>\n"
+        "  <sysinfo type='fwcfg'>\n"
+        "    <entry name='opt/org.fwneg/features' file='/var/lib/fwneg/fwcfg/u/f'/>\n"
+        "    <entry name='opt/com.example/v'>hello</entry>\n"
+        "    <entry name='opt/com.example/blank'>  </entry>\n"
+        "  </sysinfo>\n"
+        "  <devices>\n"
+        "    <interface type='user'><model type='e1000'/></interface>\n"
+        "    <interface type='user'><model type='e1000'/><alias name='ua-b'/></interface>\n"
+        "    <interface type='hostdev'><alias name='hostdev0'/></interface>\n"
+        "    <interface type='user'><model type='e1000'/></interface>\n"
+        "  </devices>\n"
+        "  <qemu:override>\n"
+        "    <qemu:device alias='net0'><qemu:frontend>\n"
+        "      <qemu:property name='romsize' type='unsigned' value='131072'/>\n"
+        "      <qemu:property name='romsize' type='unsigned' value='262144'/>\n"
+        "    </qemu:frontend></qemu:device>\n"
+        "    <qemu:device><qemu:frontend><qemu:property name='x' type='bool' value='true'/>"
+        "</qemu:frontend></qemu:device>\n"
+        "  </qemu:override>\n"
+        "</domain>\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FwnegDomain) d = fwneg_domain_parse_memory(xml, strlen(xml), "pt.xml", &error);
+    g_assert_no_error(error);
+    g_assert_true(d->has_fw_cfg_sysinfo);
+    g_assert_cmpuint(d->fw_cfg_entries->len, ==, 3);
+    const FwnegFwCfgEntry *f = fwneg_domain_find_fw_cfg_entry(d, "opt/org.fwneg/features");
+    g_assert_cmpstr(f->file, ==, "/var/lib/fwneg/fwcfg/u/f");
+    g_assert_null(f->value);
+    g_assert_cmpstr(fwneg_domain_find_fw_cfg_entry(d, "opt/com.example/v")->value, ==, "hello");
+    g_assert_null(fwneg_domain_find_fw_cfg_entry(d, "opt/com.example/blank")->value);
+    g_assert_null(fwneg_domain_find_fw_cfg_entry(d, "vendor"));
+    /* the alias-less qemu:device is ignored (libvirt refuses it); the last
+     * romsize for net0 wins, as libvirt applies them in order */
+    g_assert_cmpuint(d->device_overrides->len, ==, 2);
+    g_assert_cmpstr(fwneg_domain_find_override(d, "net0", "romsize")->value, ==, "262144");
+    g_assert_null(fwneg_domain_find_override(d, "net1", "romsize"));
+
+    /* libvirt 9.0's automatic aliases: netN in order, explicit aliases kept,
+     * hostdev-type interfaces not counted */
+    g_autofree char *id0 = fwneg_interface_qemu_id(d, 0);
+    g_autofree char *id1 = fwneg_interface_qemu_id(d, 1);
+    g_autofree char *id2 = fwneg_interface_qemu_id(d, 2);
+    g_autofree char *id3 = fwneg_interface_qemu_id(d, 3);
+    g_assert_cmpstr(id0, ==, "net0");
+    g_assert_cmpstr(id1, ==, "ua-b");
+    g_assert_cmpstr(id2, ==, "hostdev0");
+    g_assert_cmpstr(id3, ==, "net1");
+    g_assert_null(fwneg_interface_qemu_id(d, 4));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -568,6 +627,7 @@ main(int argc, char **argv)
     g_test_add_func("/domain/direct-kernel", test_direct_kernel);
     g_test_add_func("/domain/minimal-memory", test_minimal_memory);
     g_test_add_func("/domain/arch-to-qemu-target", test_arch_to_qemu_target);
+    g_test_add_func("/domain/passthrough", test_passthrough);
     g_test_add_func("/domain/tristate-to-string", test_tristate_to_string);
     g_test_add_func("/domain/malformed-xml-names-file", test_malformed_xml_names_file);
     g_test_add_func("/domain/long-value-shortened", test_long_value_shortened_in_message);

@@ -230,6 +230,33 @@ test_config_bad_values(void)
     assert_config_error("[fwneg]\nqemu=\n", ": [fwneg] qemu is empty");
 }
 
+static void
+test_config_hook_group(void)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *path = write_config("[fwneg]\nstate-dir=/x\n[hook]\nmanage = all\n"
+                                         "timeout=7\nlog=/var/log/fwneg-hook.log\n",
+                                         &dir);
+    g_autoptr(FwnegOptions) options = fwneg_options_new();
+    g_autoptr(GError) error = NULL;
+    g_assert_cmpint(options->hook_manage, ==, FWNEG_HOOK_MANAGE_RECORDED); /* the default */
+    g_assert_true(fwneg_options_load_config(options, path, TRUE, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(options->hook_manage, ==, FWNEG_HOOK_MANAGE_ALL);
+    g_assert_cmpstr(fwneg_hook_manage_to_string(options->hook_manage), ==, "all");
+    g_assert_cmpuint(options->hook_timeout, ==, 7);
+    g_assert_cmpstr(options->hook_log, ==, "/var/log/fwneg-hook.log");
+    remove_config(path, dir);
+
+    assert_config_error("[hook]\nmanage=some\n",
+                        ": [hook] manage: unknown value 'some' (known: recorded, all, none)");
+    assert_config_error("[hook]\ntimeout=0\n", ": [hook] timeout: '0' is not a number of seconds");
+    assert_config_error("[hook]\ntimeout=601\n", ": [hook] timeout: '601' is not a number");
+    assert_config_error("[hook]\nlog=hook.log\n",
+                        ": [hook] log: 'hook.log' is not an absolute path");
+    assert_config_error("[hook]\ntiemout=3\n", ": [hook] has an unknown key 'tiemout'");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -242,5 +269,6 @@ main(int argc, char **argv)
     g_test_add_func("/options/config/missing", test_config_missing);
     g_test_add_func("/options/config/syntax-error-names-line", test_config_syntax_error_names_line);
     g_test_add_func("/options/config/bad-values", test_config_bad_values);
+    g_test_add_func("/options/config/hook-group", test_config_hook_group);
     return g_test_run();
 }

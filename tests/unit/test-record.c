@@ -64,6 +64,96 @@ sample_plan(void)
     return plan;
 }
 
+/* A recorded plan notes the descriptors that decided its firmware. */
+static void
+add_notes(FwnegPlan *plan)
+{
+    plan->decided_by = g_ptr_array_new_with_free_func((GDestroyNotify)fwneg_descriptor_note_free);
+    FwnegDescriptorNote *masked = g_new0(FwnegDescriptorNote, 1);
+    masked->name = g_strdup("50-masked.json");
+    masked->path = g_strdup("/etc/qemu/firmware/50-masked.json");
+    g_ptr_array_add(plan->decided_by, masked);
+    FwnegDescriptorNote *chosen = g_new0(FwnegDescriptorNote, 1);
+    chosen->name = g_strdup("60-edk2-x86_64.json");
+    chosen->path = g_strdup("/usr/share/qemu/firmware/60-edk2-x86_64.json");
+    chosen->sha256 = g_strdup("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    g_ptr_array_add(plan->decided_by, chosen);
+}
+
+static void
+assert_same_notes(const FwnegPlan *a, const FwnegPlan *b)
+{
+    g_assert_nonnull(b->decided_by);
+    g_assert_cmpuint(a->decided_by->len, ==, b->decided_by->len);
+    for (guint i = 0; i < a->decided_by->len; i++) {
+        const FwnegDescriptorNote *x = g_ptr_array_index(a->decided_by, i);
+        const FwnegDescriptorNote *y = g_ptr_array_index(b->decided_by, i);
+        g_assert_cmpstr(x->name, ==, y->name);
+        g_assert_cmpstr(x->path, ==, y->path);
+        g_assert_cmpstr(x->sha256, ==, y->sha256);
+    }
+}
+
+static void
+test_descriptor_notes_round_trip(void)
+{
+    g_autoptr(FwnegPlan) plan = sample_plan();
+    add_notes(plan);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *json = fwneg_plan_to_json(plan);
+    g_autoptr(FwnegPlan) from_json = fwneg_plan_from_json(json, strlen(json), "t.json", &error);
+    g_assert_no_error(error);
+    assert_same_notes(plan, from_json);
+
+    static const char domain_xml[] = "<domain type='kvm'><name>rec1</name></domain>\n";
+    g_autofree char *xml =
+        fwneg_plan_to_domain_xml(plan, NULL, domain_xml, strlen(domain_xml), &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(xml, "sha256=\"masked\""));
+    g_autoptr(FwnegDomain) domain = fwneg_domain_parse_memory(xml, strlen(xml), "out.xml", &error);
+    g_assert_no_error(error);
+    g_autoptr(FwnegPlan) from_xml =
+        fwneg_plan_from_metadata(domain->fwneg_metadata, "out.xml", &error);
+    g_assert_no_error(error);
+    assert_same_notes(plan, from_xml);
+
+    /* A plain plan (not a record) has no notes and writes no decided-by key. */
+    g_autoptr(FwnegPlan) plain = sample_plan();
+    g_autofree char *plain_json = fwneg_plan_to_json(plain);
+    g_assert_null(strstr(plain_json, "decided-by"));
+}
+
+/* A record from a newer fwneg is "upgrade fwneg", never "damaged". */
+static void
+test_newer_records_refused(void)
+{
+    static const char *const newer[] = {
+        "<fwneg:plan xmlns:fwneg='https://fwneg.org/xmlns/fwneg/1' version='2'/>",
+        "<fwneg:plan xmlns:fwneg='https://fwneg.org/xmlns/fwneg/2' version='1'/>",
+        "<fwneg:plan xmlns:fwneg='https://fwneg.org/xmlns/fwneg/3'/>",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(newer); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(FwnegPlan) plan = fwneg_plan_from_metadata(newer[i], "m", &error);
+        g_assert_null(plan);
+        g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
+        g_assert_nonnull(strstr(error->message, "newer fwneg"));
+        g_assert_nonnull(strstr(error->message, "upgrade fwneg"));
+    }
+    g_autoptr(GError) error = NULL;
+    static const char json[] = "{\"schema\": \"fwneg-plan/2\"}";
+    g_autoptr(FwnegPlan) plan = fwneg_plan_from_json(json, strlen(json), "r.json", &error);
+    g_assert_null(plan);
+    g_assert_error(error, FWNEG_ERROR, FWNEG_ERROR_UNSATISFIABLE);
+    g_assert_nonnull(strstr(error->message, "upgrade fwneg"));
+    /* The current version reads. */
+    g_clear_error(&error);
+    g_autoptr(FwnegPlan) current = fwneg_plan_from_metadata(
+        "<fwneg:plan xmlns:fwneg='https://fwneg.org/xmlns/fwneg/1' version='1'/>", "m", &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(current);
+}
+
 static void
 assert_same_plan(const FwnegPlan *a, const FwnegPlan *b)
 {
@@ -195,5 +285,7 @@ main(int argc, char **argv)
     g_test_add_func("/record/write-read", test_record_write_read);
     g_test_add_func("/record/refuses-bad-uuid", test_record_refuses_bad_uuid);
     g_test_add_func("/record/bad-records", test_bad_records);
+    g_test_add_func("/record/descriptor-notes-round-trip", test_descriptor_notes_round_trip);
+    g_test_add_func("/record/newer-records-refused", test_newer_records_refused);
     return g_test_run();
 }
